@@ -1,0 +1,57 @@
+/**
+ * The Blocking client's engine: the async core runs in a worker thread (src/blocking/bridge.ts)
+ * and this facade gives it the typed, synchronous `SyncEngine` surface the generated Blocking
+ * classes use. Handle states are built locally (no I/O, no worker round trip).
+ */
+import type { ArgsOf, HandleOp, IterOp, ItemOf, ResultOf, RunOp, StateOf, SyncEngine } from "../core/engine-types.js";
+import { localHandle } from "../core/engine.js";
+import type { ClientOptions } from "../options.js";
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } from "../options.js";
+import { BlockingCore } from "./bridge.js";
+
+/** Options that cannot cross to the worker thread are dropped (documented on ClientOptions). */
+function cloneableOptions(options: ClientOptions): ClientOptions {
+  const { fetch: _fetch, logger: _logger, ...rest } = options;
+  return rest;
+}
+
+/** A Blocking call's deadline: long enough for every attempt of a slow transfer, never unbounded. */
+function callTimeoutMs(options: ClientOptions): number {
+  if (options.callTimeout !== undefined) return options.callTimeout * 1000;
+  const perAttempt = options.timeout ?? DEFAULT_TIMEOUT_SECONDS;
+  const attempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  return Math.max(600, perAttempt * attempts * 4) * 1000;
+}
+
+class BlockingEngine implements SyncEngine {
+  readonly #bridge: BlockingCore;
+
+  constructor(keyId: string, key: string, options: ClientOptions) {
+    this.#bridge = new BlockingCore({
+      coreModule: new URL("../core/engine.js", import.meta.url),
+      factory: "createCore",
+      factoryArgs: [keyId, key, cloneableOptions(options)],
+      callTimeoutMs: callTimeoutMs(options),
+    });
+  }
+
+  run<O extends RunOp>(op: O, state: StateOf<O>, args: ArgsOf<O>): ResultOf<O> {
+    return this.#bridge.run(op, state, args as unknown[]) as ResultOf<O>;
+  }
+
+  iterate<O extends IterOp>(op: O, state: StateOf<O>, args: ArgsOf<O>): Iterable<ItemOf<O>> {
+    return this.#bridge.iterate(op, state, args as unknown[]) as Iterable<ItemOf<O>>;
+  }
+
+  handle<O extends HandleOp>(op: O, state: StateOf<O>, args: ArgsOf<O>): ResultOf<O> {
+    return localHandle(op, state, args);
+  }
+
+  close(): void {
+    this.#bridge.close();
+  }
+}
+
+export function createBlockingEngine(keyId: string, key: string, options: ClientOptions = {}): SyncEngine {
+  return new BlockingEngine(keyId, key, options);
+}

@@ -1,0 +1,106 @@
+/**
+ * One HTTP attempt against B2 through openapi-fetch: per-attempt timeout (also covering a
+ * stalled body, which callers consume inside the same attempt), error bodies mapped to
+ * `B2Error` classes, network failures to `ConnectionError`.
+ */
+import createClient, { type Client } from "openapi-fetch";
+import type { paths } from "../../generated/schema.js";
+import { B2Error, ConnectionError, RequestTimeout, errorFromBody } from "../errors.js";
+import type { ResolvedOptions } from "../options.js";
+
+export type ApiClient = Client<paths>;
+
+/** Download-by-name paths keep `/` between encoded segments; other path params are encoded whole. */
+function pathSerializer(pathname: string, params: Record<string, unknown>): string {
+  return pathname.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = String(params[name] ?? "");
+    return name === "fileName" ? value.split("/").map(encodeURIComponent).join("/") : encodeURIComponent(value);
+  });
+}
+
+export function createApiClient(options: ResolvedOptions): ApiClient {
+  const fetchImpl = options.fetch;
+  return createClient<paths>({
+    fetch: (request: Request) => fetchImpl(request),
+    pathSerializer,
+    headers: { "User-Agent": options.userAgent, ...options.headers },
+  });
+}
+
+/** An abort signal for one attempt: the caller's signal plus the attempt timeout. */
+export class Attempt {
+  readonly controller = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #timedOut = false;
+  readonly #onAbort = (): void => this.controller.abort((this.#outer as AbortSignal).reason);
+  readonly #outer: AbortSignal | undefined;
+
+  constructor(timeoutMs: number, outer?: AbortSignal) {
+    this.#outer = outer;
+    this.#timer = setTimeout(() => {
+      this.#timedOut = true;
+      this.controller.abort(new Error("attempt timed out"));
+    }, timeoutMs);
+    this.#timer.unref?.();
+    if (outer) {
+      if (outer.aborted) this.controller.abort(outer.reason);
+      else outer.addEventListener("abort", this.#onAbort, { once: true });
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Restarts the timeout: a body that keeps arriving is not stalled. */
+  touch(): void {
+    this.#timer?.refresh();
+  }
+
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  done(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#outer?.removeEventListener("abort", this.#onAbort);
+  }
+
+  /** Turns whatever a failed fetch threw into a B2Error (status 0 for no response). */
+  failure(error: unknown, operation: string): B2Error {
+    if (error instanceof B2Error) return error;
+    if (this.#outer?.aborted) {
+      const reason = this.#outer.reason;
+      throw reason instanceof Error ? reason : new DOMException("The operation was aborted", "AbortError");
+    }
+    if (this.#timedOut) {
+      return new RequestTimeout({ status: 0, code: "timeout", message: `${operation}: no response within the timeout`, operation, cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new ConnectionError({ status: 0, code: "connection_error", message: `${operation}: ${message}`, operation, cause: error });
+  }
+}
+
+export function retryAfterSeconds(response: Response): number | undefined {
+  const value = response.headers.get("retry-after");
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+/** Builds the B2Error of a non-2xx response (JSON body when there is one). */
+export async function errorFromResponse(response: Response, body: unknown, operation: string): Promise<B2Error> {
+  let parsed = body;
+  if (parsed === undefined && response.bodyUsed === false) {
+    const text = await response.text().catch(() => "");
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+  }
+  return errorFromBody(response.status, parsed, operation, retryAfterSeconds(response));
+}

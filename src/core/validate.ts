@@ -1,0 +1,86 @@
+/**
+ * Rules from B2's documented limits that the SDK checks before sending anything. Each failure
+ * is a `ValidationError` whose message names the rule.
+ */
+import { ValidationError } from "../errors.js";
+
+const utf8Length = (s: string): number => Buffer.byteLength(s, "utf8");
+
+export function checkFileName(fileName: unknown, operation?: string): asserts fileName is string {
+  const fail = (rule: string): never => {
+    throw new ValidationError(`invalid file name: ${rule}`, operation);
+  };
+  if (typeof fileName !== "string" || fileName.length === 0) fail("must be a non-empty string");
+  const name = fileName as string;
+  if (utf8Length(name) > 1024) fail(`must be at most 1024 bytes of UTF-8 (got ${utf8Length(name)})`);
+  if (/[\u0000-\u001f\u007f]/.test(name)) fail("must not contain control characters (code points below 32) or DEL (127)");
+  if (name.startsWith("/") || name.endsWith("/")) fail("must not start or end with '/'");
+  if (name.includes("//")) fail("must not contain '//'");
+  if (name.includes("\\")) fail("must not contain backslashes");
+  for (const segment of name.split("/")) {
+    if (utf8Length(segment) > 250) fail("each '/'-separated segment must be at most 250 bytes");
+  }
+}
+
+export function checkBucketName(bucketName: unknown, operation?: string): void {
+  const fail = (rule: string): never => {
+    throw new ValidationError(`invalid bucket name: ${rule}`, operation);
+  };
+  if (typeof bucketName !== "string") return fail("must be a string");
+  if (bucketName.length < 6 || bucketName.length > 63) fail("must be 6 to 63 characters long");
+  if (!/^[A-Za-z0-9-]+$/.test(bucketName)) fail("may contain only letters, digits and '-'");
+  if (bucketName.toLowerCase().startsWith("b2-")) fail("must not start with 'b2-'");
+}
+
+export function checkKeyName(keyName: unknown, operation?: string): void {
+  if (typeof keyName !== "string" || !/^[A-Za-z0-9-]{1,100}$/.test(keyName)) {
+    throw new ValidationError("invalid key name: 1 to 100 characters, letters, digits and '-' only", operation);
+  }
+}
+
+export function checkPartNumber(partNumber: number, operation?: string): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
+    throw new ValidationError(`invalid part number ${partNumber}: parts are numbered 1 to 10000`, operation);
+  }
+}
+
+const INFO_KEY = /^[A-Za-z0-9\-_.`~!#$%^&*'|+]{1,50}$/;
+const ALLOWED_B2_INFO = new Set([
+  "b2-content-disposition",
+  "b2-content-language",
+  "b2-expires",
+  "b2-cache-control",
+  "b2-content-encoding",
+]);
+
+/** fileInfo keys: at most 50 bytes of letters, digits and B2's special characters; `b2-` reserved. */
+export function checkFileInfo(fileInfo: Record<string, string> | undefined, operation?: string): void {
+  if (!fileInfo) return;
+  for (const [key, value] of Object.entries(fileInfo)) {
+    if (!INFO_KEY.test(key) || utf8Length(key) > 50) {
+      throw new ValidationError(`invalid fileInfo key ${JSON.stringify(key)}: at most 50 bytes of letters, digits and - _ . \` ~ ! # $ % ^ & * ' | +`, operation);
+    }
+    if (key.toLowerCase().startsWith("b2-") && !ALLOWED_B2_INFO.has(key.toLowerCase())) {
+      throw new ValidationError(`invalid fileInfo key ${JSON.stringify(key)}: names starting with 'b2-' are reserved`, operation);
+    }
+    if (typeof value !== "string") throw new ValidationError(`fileInfo value of ${JSON.stringify(key)} must be a string`, operation);
+  }
+}
+
+/** The name plus info headers must fit B2's budget: 7,000 bytes, or 2,048 with SSE or Object Lock. */
+export function checkHeaderBudget(fileName: string, headers: Record<string, string>, strict: boolean, operation?: string): void {
+  let total = utf8Length(fileName);
+  for (const [k, v] of Object.entries(headers)) if (/^x-bz-info-/i.test(k)) total += utf8Length(k) + utf8Length(v);
+  const limit = strict ? 2048 : 7000;
+  if (total > limit) {
+    throw new ValidationError(`file name and file info take ${total} bytes of headers; B2 allows at most ${limit}${strict ? " with encryption or Object Lock" : ""}`, operation);
+  }
+}
+
+export function checkRange(range: string | undefined, operation?: string): void {
+  if (range !== undefined && !/^bytes=(\d+-\d*|-\d+)$/.test(range)) {
+    throw new ValidationError(`invalid range ${JSON.stringify(range)}: expected "bytes=START-END", "bytes=START-" or "bytes=-SUFFIX"`, operation);
+  }
+  const m = range && /^bytes=(\d+)-(\d+)$/.exec(range);
+  if (m && Number(m[1]) > Number(m[2])) throw new ValidationError(`invalid range ${JSON.stringify(range)}: start is after end`, operation);
+}

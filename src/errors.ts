@@ -1,0 +1,150 @@
+/**
+ * Every error b2kit throws. A B2 error response becomes a `B2Error` subclass chosen by HTTP
+ * status in exactly one place (`errorFromResponse`); input rejected before any request is a
+ * `ValidationError` (a `BadRequest`), so callers can catch by status either way.
+ */
+
+export interface B2ErrorInit {
+  status: number;
+  code: string;
+  message: string;
+  operation?: string | undefined;
+  retryAfter?: number | undefined;
+  cause?: unknown;
+}
+
+export class B2Error extends Error {
+  /** HTTP status of the B2 response (0 when no response was received). */
+  readonly status: number;
+  /** B2's error code, e.g. `bad_request`, `expired_auth_token`. */
+  readonly code: string;
+  /** The B2 operation that failed, e.g. `b2_upload_file`. */
+  readonly operation: string | undefined;
+  /** Seconds from a `Retry-After` header, when B2 sent one. */
+  readonly retryAfter: number | undefined;
+
+  constructor(init: B2ErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = init.status;
+    this.code = init.code;
+    this.operation = init.operation;
+    this.retryAfter = init.retryAfter;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+export class BadRequest extends B2Error {}
+export class Unauthorized extends B2Error {}
+export class Forbidden extends B2Error {}
+export class NotFound extends B2Error {}
+export class MethodNotAllowed extends B2Error {}
+export class RequestTimeout extends B2Error {}
+export class Conflict extends B2Error {}
+export class RangeNotSatisfiable extends B2Error {}
+export class TooManyRequests extends B2Error {}
+export class InternalError extends B2Error {}
+export class ServiceUnavailable extends B2Error {}
+
+/** Input the SDK rejects before sending anything; the message names the rule. */
+export class ValidationError extends BadRequest {
+  constructor(message: string, operation?: string) {
+    super({ status: 400, code: "invalid_input", message, operation });
+  }
+}
+
+/** Every attempt of a call failed; `cause` is the last attempt's error. */
+export class RequestAttemptsFailed extends B2Error {}
+
+/** A call needs an authorized client and authorization is not possible or was not done. */
+export class AuthorizeRequired extends B2Error {}
+
+/** The download's bytes did not match the SHA-1 B2 reported for them. */
+export class ChecksumMismatch extends B2Error {}
+
+/** The connection failed or timed out before B2 answered (status 0). */
+export class ConnectionError extends B2Error {}
+
+/** A Blocking call did not complete within its deadline (the worker did not answer). */
+export class BlockingTimeout extends B2Error {}
+
+const byStatus: Record<number, typeof B2Error> = {
+  400: BadRequest,
+  401: Unauthorized,
+  403: Forbidden,
+  404: NotFound,
+  405: MethodNotAllowed,
+  408: RequestTimeout,
+  409: Conflict,
+  416: RangeNotSatisfiable,
+  429: TooManyRequests,
+  500: InternalError,
+  503: ServiceUnavailable,
+};
+
+/** Every exported error class by name: the Blocking bridge rebuilds errors with it. */
+export const errorClasses = {
+  B2Error,
+  BadRequest,
+  Unauthorized,
+  Forbidden,
+  NotFound,
+  MethodNotAllowed,
+  RequestTimeout,
+  Conflict,
+  RangeNotSatisfiable,
+  TooManyRequests,
+  InternalError,
+  ServiceUnavailable,
+  ValidationError,
+  RequestAttemptsFailed,
+  AuthorizeRequired,
+  ChecksumMismatch,
+  ConnectionError,
+  BlockingTimeout,
+} as const;
+
+/** The one place where a B2 status becomes an error class. */
+export function errorClassForStatus(status: number): typeof B2Error {
+  return byStatus[status] ?? (status >= 500 ? InternalError : B2Error);
+}
+
+export function errorFromBody(
+  status: number,
+  body: unknown,
+  operation: string | undefined,
+  retryAfter?: number,
+): B2Error {
+  const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const code = typeof b["code"] === "string" ? b["code"] : defaultCode(status);
+  const message = typeof b["message"] === "string" && b["message"] !== "" ? b["message"] : `${operation ?? "request"} failed with HTTP ${status} (${code})`;
+  const Cls = errorClassForStatus(status);
+  return new Cls({ status, code, message, operation, retryAfter });
+}
+
+function defaultCode(status: number): string {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 408:
+      return "request_timeout";
+    case 409:
+      return "conflict";
+    case 416:
+      return "range_not_satisfiable";
+    case 429:
+      return "too_many_requests";
+    case 503:
+      return "service_unavailable";
+    default:
+      return status >= 500 ? "internal_error" : "unknown";
+  }
+}

@@ -1,0 +1,64 @@
+/** Options of both clients. Everything here must be structured-cloneable except `fetch` and
+ * `logger`, which only the Awaiting client can use (the Blocking client runs in a worker). */
+export interface ClientOptions {
+  /** Seconds per request attempt, covering a stalled body too (default 30). */
+  timeout?: number;
+  /** Part size for `uploadFile`/`parts.file`, chunk size for downloads (default 5_000_024 bytes). */
+  chunkSize?: number;
+  /** Authorization endpoint (default `B2_AUTH_URL`, else `https://api.backblazeb2.com`). */
+  authUrl?: string;
+  /** Attempts per call for retryable failures (default 5; 1 disables retries). */
+  maxAttempts?: number;
+  /** Parallel part uploads / ranged downloads per transfer (default 4). */
+  concurrency?: number;
+  /** Extra headers sent with every request (for example `X-Bz-Test-Mode`). */
+  headers?: Record<string, string>;
+  /** Added to the `User-Agent` header. */
+  userAgent?: string;
+  /** A `fetch` implementation (Awaiting only). */
+  fetch?: typeof fetch;
+  /** Receives one line per request attempt, never with secrets (Awaiting only). */
+  logger?: (line: string) => void;
+  /** Blocking only: seconds one whole call may take before it fails with BlockingTimeout
+   * (default: generous enough for every attempt of a slow transfer). */
+  callTimeout?: number;
+  /** Back-off tuning: first delay and cap, in seconds (default 1 and 64). */
+  backoff?: { initial?: number; max?: number };
+}
+
+export const DEFAULT_AUTH_URL = "https://api.backblazeb2.com";
+export const DEFAULT_CHUNK_SIZE = 5_000_024;
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_CONCURRENCY = 4;
+
+export interface ResolvedOptions {
+  timeoutMs: number;
+  chunkSize: number;
+  authUrl: string;
+  maxAttempts: number;
+  concurrency: number;
+  headers: Record<string, string>;
+  userAgent: string;
+  fetch: typeof fetch;
+  logger: ((line: string) => void) | undefined;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+}
+
+export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  const authUrl = options.authUrl ?? process.env["B2_AUTH_URL"] ?? DEFAULT_AUTH_URL;
+  return {
+    timeoutMs: (options.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    authUrl: authUrl.replace(/\/+$/, ""),
+    maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+    concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY),
+    headers: { ...options.headers },
+    userAgent: `b2kit/0.1.0 node/${process.versions.node}${options.userAgent ? ` ${options.userAgent}` : ""}`,
+    fetch: options.fetch ?? globalThis.fetch,
+    logger: options.logger,
+    backoffInitialMs: (options.backoff?.initial ?? 1) * 1000,
+    backoffMaxMs: (options.backoff?.max ?? 64) * 1000,
+  };
+}
