@@ -1,0 +1,275 @@
+/**
+ * BlockingCore: the synchronous face of an async core running in a worker thread. The
+ * generated Blocking* classes call `run`, `iterate` and `close` exactly as the Awaiting* classes
+ * call the async core, and get plain values and sync iterators back.
+ *
+ * Deadline: every round trip waits at most `callTimeoutMs`. When it passes, the worker is
+ * terminated (whatever it was doing is abandoned, iterators it held are lost) and the call
+ * throws BlockingTimeout; the next call starts a fresh worker from the same factory args, so
+ * a late answer of the abandoned call can never be mistaken for a new one.
+ *
+ * Callbacks in args (e.g. `onProgress`) run on the caller's thread, in order, while the call
+ * is in progress. If one throws, the call is aborted: later callbacks of that call are not
+ * run, the worker's proxies throw (which normally stops the operation), and once the worker
+ * has answered, the call throws the callback's own error object (whatever the op returned).
+ */
+import { BlockingTimeout } from "../errors.js";
+import { extractCallbacks } from "./callbacks.js";
+import { Connection, WaitAborted, type Answer } from "./connection.js";
+import { callerFrames, decodeThrown } from "./error-codec.js";
+import { BlockingClosed, BlockingWorkerFailed } from "./errors.js";
+import { moduleHref } from "./spawn.js";
+
+export interface BlockingCoreOptions {
+  /** URL (or absolute path) of the module exporting the async core factory. */
+  coreModule: string | URL;
+  /** Name of the export that builds the core, e.g. "createAsyncCore". */
+  factory: string;
+  /** Arguments for the factory; structured-cloneable. Never shown in errors. */
+  factoryArgs: unknown[];
+  /** Deadline of each round trip to the worker in ms; default 600_000 (10 minutes). */
+  callTimeoutMs?: number;
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 600_000;
+
+export class BlockingCore {
+  readonly #coreModule: string;
+  readonly #factory: string;
+  readonly #factoryArgs: unknown[];
+  readonly #timeoutMs: number;
+  #conn: Connection | undefined;
+  #lastExit: Promise<number> | undefined;
+  #closed = false;
+
+  constructor(options: BlockingCoreOptions) {
+    this.#coreModule = moduleHref(options.coreModule);
+    this.#factory = options.factory;
+    this.#factoryArgs = options.factoryArgs;
+    const t = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (!(t > 0) || !Number.isFinite(t)) throw new RangeError("callTimeoutMs must be a positive finite number");
+    this.#timeoutMs = t;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  run(op: string, state: object, args: unknown[]): unknown {
+    const conn = this.#connection(op);
+    const x = extractCallbacks(args);
+    const id = conn.open(x.fns);
+    try {
+      conn.send({ t: "run", id, op, state, args: x.args, cbs: x.paths });
+      const answer = this.#wait(conn, id, id, op);
+      if (answer.state !== undefined) Object.assign(state, answer.state);
+      const failed = conn.callbackFailure(id);
+      if (failed !== undefined) throw failed.error;
+      if (answer.t === "err") throw decodeThrown(answer.error, callerFrames());
+      return answer.value;
+    } finally {
+      conn.release(id);
+    }
+  }
+
+  iterate(op: string, state: object, args: unknown[]): IterableIterator<unknown> {
+    if (this.#closed) throw new BlockingClosed(op);
+    return new BlockingIterator(this, op, state, args);
+  }
+
+  /** Close the core in the worker, then end the worker. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const conn = this.#conn;
+    this.#conn = undefined;
+    if (conn === undefined) return; // never started: nothing to close
+    if (conn.dead !== undefined) return conn.kill();
+    const id = conn.open();
+    try {
+      conn.send({ t: "close", id });
+      const answer = this.#wait(conn, id, id, "close");
+      if (answer.t === "err") throw decodeThrown(answer.error, callerFrames());
+    } finally {
+      conn.release(id);
+      conn.kill();
+    }
+  }
+
+  /** Settles when the most recently started worker thread has ended (tests). @internal */
+  _workerExit(): Promise<number> | undefined {
+    return this.#lastExit;
+  }
+
+  /** The live connection, started on first use. @internal */
+  _connection(op: string): Connection {
+    return this.#connection(op);
+  }
+
+  /** One round trip's wait, turning a timeout or a dead worker into the bridge's errors. @internal */
+  _wait(conn: Connection, id: number, set: number, op: string): Answer {
+    return this.#wait(conn, id, set, op);
+  }
+
+  #connection(op: string): Connection {
+    if (this.#closed) throw new BlockingClosed(op);
+    if (this.#conn?.dead !== undefined) this.#conn = undefined; // crashed or reset: start afresh
+    if (this.#conn === undefined) {
+      try {
+        this.#conn = new Connection(this.#coreModule, this.#factory, this.#factoryArgs);
+        this.#lastExit = this.#conn.exited;
+      } catch (e) {
+        throw new BlockingWorkerFailed(op, "could not start the worker thread", e);
+      }
+    }
+    return this.#conn;
+  }
+
+  #wait(conn: Connection, id: number, set: number, op: string): Answer {
+    try {
+      return conn.wait(id, set, Date.now() + this.#timeoutMs);
+    } catch (e) {
+      if (!(e instanceof WaitAborted)) throw e;
+      conn.kill();
+      if (this.#conn === conn) this.#conn = undefined;
+      if (e.reason === "timeout") {
+        throw new BlockingTimeout({
+          status: 0,
+          code: "blocking_timeout",
+          message: `${op} did not complete within ${this.#timeoutMs} ms; its worker was reset`,
+          operation: op,
+        });
+      }
+      const cause = e.detail === undefined ? undefined : decodeThrown(e.detail);
+      throw new BlockingWorkerFailed(op, "the worker thread exited", cause);
+    }
+  }
+}
+
+/**
+ * A sync iterator over a worker-side async iterator, one item per round trip (an HTTP page or
+ * chunk costs far more than the ~0.1 ms trip, and prefetching would start requests the caller
+ * may never want). Opened on the first next(); `return()` (an early break) releases the
+ * worker-side iterator, so its `finally` blocks run.
+ */
+class BlockingIterator implements IterableIterator<unknown> {
+  #phase: "new" | "open" | "done" = "new";
+  #conn: Connection | undefined;
+  #set = 0;
+  readonly #core: BlockingCore;
+  readonly #op: string;
+  readonly #state: object;
+  readonly #args: unknown[];
+
+  constructor(core: BlockingCore, op: string, state: object, args: unknown[]) {
+    this.#core = core;
+    this.#op = op;
+    this.#state = state;
+    this.#args = args;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<unknown> {
+    if (this.#phase === "done") return { done: true, value: undefined };
+    if (this.#phase === "new") this.#open();
+    const conn = this.#live();
+    const id = conn.open();
+    let answer: Answer;
+    try {
+      conn.send({ t: "next", id, it: this.#set });
+      answer = this.#roundTrip(conn, id);
+    } finally {
+      conn.release(id);
+    }
+    if (answer.state !== undefined) Object.assign(this.#state, answer.state);
+    const failed = conn.callbackFailure(this.#set);
+    if (failed !== undefined) {
+      // The caller's for-of will not call return() after a throwing next(): release here.
+      if (answer.t === "ok" && answer.done !== true) this.#release(conn);
+      this.#finish();
+      throw failed.error;
+    }
+    if (answer.t === "err") {
+      this.#finish(); // the worker dropped it already
+      throw decodeThrown(answer.error, callerFrames());
+    }
+    if (answer.done === true) {
+      this.#finish();
+      return { done: true, value: answer.value };
+    }
+    return { done: false, value: answer.value };
+  }
+
+  return(value?: unknown): IteratorResult<unknown> {
+    if (this.#phase === "open") {
+      const conn = this.#conn as Connection;
+      try {
+        if (conn.dead === undefined && !this.#core.closed) this.#release(conn);
+      } finally {
+        this.#finish();
+      }
+    }
+    this.#phase = "done";
+    return { done: true, value };
+  }
+
+  #open(): void {
+    const conn = this.#core._connection(this.#op);
+    const x = extractCallbacks(this.#args);
+    const set = conn.open(x.fns);
+    this.#conn = conn;
+    this.#set = set;
+    this.#phase = "open";
+    try {
+      conn.send({ t: "open", id: set, op: this.#op, state: this.#state, args: x.args, cbs: x.paths });
+      const answer = this.#roundTrip(conn, set);
+      if (answer.t === "err") throw decodeThrown(answer.error, callerFrames());
+    } catch (e) {
+      this.#finish();
+      throw e;
+    }
+  }
+
+  /** The connection this iterator lives on, or the reason it cannot go on. */
+  #live(): Connection {
+    const conn = this.#conn as Connection;
+    if (this.#core.closed) {
+      this.#finish();
+      throw new BlockingClosed(this.#op);
+    }
+    if (conn.dead !== undefined) {
+      this.#finish();
+      throw new BlockingWorkerFailed(this.#op, "the iterator was lost when its worker thread ended (after a timeout or crash)");
+    }
+    return conn;
+  }
+
+  #roundTrip(conn: Connection, id: number): Answer {
+    try {
+      return this.#core._wait(conn, id, this.#set, this.#op);
+    } catch (e) {
+      this.#finish();
+      throw e;
+    }
+  }
+
+  #release(conn: Connection): void {
+    const id = conn.open();
+    try {
+      conn.send({ t: "return", id, it: this.#set });
+      const answer = this.#core._wait(conn, id, id, this.#op);
+      if (answer.state !== undefined) Object.assign(this.#state, answer.state);
+      if (answer.t === "err") throw decodeThrown(answer.error, callerFrames());
+    } finally {
+      conn.release(id);
+    }
+  }
+
+  #finish(): void {
+    this.#phase = "done";
+    this.#conn?.release(this.#set);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * One worker and the caller's end of its port. The caller parks in Atomics.wait (always with a
+ * deadline) and drains the port with receiveMessageOnPort when woken.
+ *
+ * Messages are routed by key: a reply by its request id, a callback event by its callback set
+ * (the id of the run, or of the iterator). A callback may itself make a Blocking call, so a
+ * nested wait can drain messages meant for the outer one: those are kept, in arrival order, in
+ * an inbox while their key is live, and dropped otherwise (answers nobody waits for any more).
+ */
+import { receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
+import type { EncodedError } from "./error-codec.js";
+import type { Reply, Request } from "./protocol.js";
+import { spawnWorker } from "./spawn.js";
+
+type Fn = (...a: unknown[]) => unknown;
+
+interface CallbackSet {
+  fns: Fn[];
+  /** The first error a callback threw; later events of the set are ignored. */
+  failed?: { error: unknown };
+}
+
+export type Answer = Extract<Reply, { t: "ok" } | { t: "err" }>;
+
+/** Why waiting stopped without an answer. */
+export class WaitAborted extends Error {
+  constructor(
+    readonly reason: "timeout" | "dead",
+    readonly detail?: EncodedError,
+  ) {
+    super(reason);
+  }
+}
+
+function keyOf(m: Reply): number | undefined {
+  return m.t === "ev" ? m.set : m.t === "dead" ? undefined : m.id;
+}
+
+export class Connection {
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  readonly #flag: Int32Array;
+  #nextId = 1;
+  readonly #inbox: Reply[] = [];
+  readonly #live = new Set<number>();
+  readonly #callbacks = new Map<number, CallbackSet>();
+  /** Set once the worker is gone or abandoned; nothing more will be answered. */
+  dead: { detail?: EncodedError } | undefined;
+  /** Settles with the exit code once the worker thread has really ended. */
+  readonly exited: Promise<number>;
+
+  constructor(coreModule: string, factory: string, factoryArgs: unknown[]) {
+    const s = spawnWorker(coreModule, factory, factoryArgs);
+    this.#worker = s.worker;
+    this.#port = s.port;
+    this.#flag = s.flag;
+    // Seen only while the caller is not parked; a parked caller learns from the "dead" message.
+    this.#worker.on("error", () => this.#markDead());
+    this.exited = new Promise((resolve) => {
+      this.#worker.on("exit", (code) => {
+        this.#markDead();
+        resolve(code);
+      });
+    });
+  }
+
+  /** A fresh id whose answers and events are kept until `release(id)`. */
+  open(fns: Fn[] = []): number {
+    const id = this.#nextId++;
+    this.#live.add(id);
+    if (fns.length > 0) this.#callbacks.set(id, { fns });
+    return id;
+  }
+
+  release(id: number): void {
+    this.#live.delete(id);
+    this.#callbacks.delete(id);
+    for (let i = this.#inbox.length - 1; i >= 0; i--) {
+      if (keyOf(this.#inbox[i] as Reply) === id) this.#inbox.splice(i, 1);
+    }
+  }
+
+  /** The error a callback of `set` threw, if any. */
+  callbackFailure(set: number): { error: unknown } | undefined {
+    return this.#callbacks.get(set)?.failed;
+  }
+
+  send(req: Request): void {
+    this.#port.postMessage(req);
+  }
+
+  /**
+   * Wait for the answer to request `id`, running the callbacks of `set` as their events come
+   * in. Throws WaitAborted at `deadline` (ms since epoch) or when the worker dies.
+   */
+  wait(id: number, set: number, deadline: number): Answer {
+    const mine = (m: Reply): boolean => {
+      const k = keyOf(m);
+      return k === id || k === set;
+    };
+    for (;;) {
+      Atomics.store(this.#flag, 0, 0); // before draining, so a later post re-raises it
+      this.#drain();
+      let i: number;
+      while ((i = this.#inbox.findIndex(mine)) >= 0) {
+        const m = this.#inbox.splice(i, 1)[0] as Reply;
+        if (m.t === "ev") this.#runCallback(m);
+        else return m as Answer;
+      }
+      if (this.dead !== undefined) throw new WaitAborted("dead", this.dead.detail);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new WaitAborted("timeout");
+      Atomics.wait(this.#flag, 0, 0, remaining);
+    }
+  }
+
+  /** End the worker. Pending and later waits on this connection fail. */
+  kill(): void {
+    this.#markDead();
+    void this.#worker.terminate().catch(() => {});
+    this.#port.close();
+  }
+
+  #markDead(detail?: EncodedError): void {
+    if (this.dead === undefined) this.dead = detail === undefined ? {} : { detail };
+  }
+
+  #drain(): void {
+    let r: { message: unknown } | undefined;
+    while ((r = receiveMessageOnPort(this.#port)) !== undefined) {
+      const m = r.message as Reply;
+      if (m.t === "dead") {
+        this.#markDead(m.error);
+        continue;
+      }
+      const k = keyOf(m);
+      if (k !== undefined && this.#live.has(k)) this.#inbox.push(m);
+    }
+  }
+
+  #runCallback(m: Extract<Reply, { t: "ev" }>): void {
+    const set = this.#callbacks.get(m.set);
+    if (set === undefined || set.failed !== undefined) return;
+    const fn = set.fns[m.idx];
+    if (fn === undefined) return;
+    try {
+      fn(...m.args);
+    } catch (error) {
+      // Abort the call: the worker's proxies for this set throw from now on, and the caller
+      // gets this error once the worker has answered.
+      set.failed = { error };
+      this.send({ t: "cancel", set: m.set });
+    }
+  }
+}
+
