@@ -140,7 +140,8 @@ async function handle(msg: Request): Promise<void> {
           iterators.delete(key);
           await entry.it.return?.().catch(() => {}); // closing anyway; the core's close() matters more
         }
-        await (await core).close();
+        const c = await core.catch(() => undefined); // a core that never loaded has nothing to close
+        await c?.close();
         post({ t: "ok", id, value: undefined });
       } catch (e) {
         fail(id, e);
