@@ -11,6 +11,7 @@ import { b2Decode } from "./encoding.js";
 import { Attempt, errorFromResponse } from "./http.js";
 import { backoffMs, exhausted, isRetryable } from "./retry.js";
 import type { Authorization } from "./session.js";
+import { throttledProgress } from "./progress.js";
 import { sseHeaders } from "./upload.js";
 import { checkRange } from "./validate.js";
 
@@ -87,10 +88,11 @@ function infoOf(response: Response): DownloadInfo {
 }
 
 /**
- * Yields the bytes of a download; `onInfo` gets the response metadata before the first chunk.
- * Resumes after retryable failures mid-body; throws `ChecksumMismatch` on a whole-file mismatch.
+ * Yields the bytes of one GET (optionally ranged); `onInfo` gets the response metadata before
+ * the first chunk. Resumes after retryable failures mid-body; when the whole file is asked for,
+ * throws `ChecksumMismatch` on a SHA-1 mismatch.
  */
-export async function* downloadChunks(
+export async function* streamOnce(
   ctx: Context,
   target: DownloadTarget,
   settings: DownloadSettings = {},
@@ -150,24 +152,119 @@ export async function* downloadChunks(
   throw exhausted(operation, ctx.policy.maxAttempts, last);
 }
 
-/** Collects a whole download into one Uint8Array. */
+/** Collects a whole download into one Uint8Array (allocated once when the size is known). */
 export async function downloadBytes(ctx: Context, target: DownloadTarget, settings: DownloadSettings = {}): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
+  let out: Uint8Array | undefined;
+  const spill: Uint8Array[] = [];
   let size = 0;
-  let done = 0;
   let total: number | undefined;
-  const progress = settings.onProgress;
-  for await (const chunk of downloadChunks(ctx, target, settings, (info) => (total = info.length))) {
-    chunks.push(chunk);
+  const progress = throttledProgress(settings.onProgress);
+  for await (const chunk of downloadChunks(ctx, target, settings, (info) => {
+    total = info.length;
+    if (total !== undefined) out = new Uint8Array(total);
+  })) {
+    if (out && size + chunk.byteLength <= out.byteLength) out.set(chunk, size);
+    else spill.push(chunk);
     size += chunk.byteLength;
-    done += chunk.byteLength;
-    progress?.({ bytes: done, total });
+    progress(size, total);
   }
-  const out = new Uint8Array(size);
+  if (out && spill.length === 0) return size === out.byteLength ? out : out.subarray(0, size);
+  // The size was unknown (or wrong): assemble from the pieces.
+  const whole = new Uint8Array(size);
   let offset = 0;
-  for (const chunk of chunks) {
+  if (out) {
+    const head = out.subarray(0, size - spill.reduce((n, c) => n + c.byteLength, 0));
+    whole.set(head, 0);
+    offset = head.byteLength;
+  }
+  for (const chunk of spill) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
+}
+
+/** Collects one ranged GET into memory (used for the pieces of a parallel download). */
+async function fetchRange(ctx: Context, target: DownloadTarget, settings: DownloadSettings, start: number, end: number): Promise<Uint8Array> {
+  const out = new Uint8Array(end - start + 1);
+  let offset = 0;
+  for await (const chunk of streamOnce(ctx, target, { ...settings, range: `bytes=${start}-${end}` })) {
     out.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  if (offset !== out.byteLength) {
+    throw new B2Error({ status: 0, code: "connection_error", message: `range ${start}-${end}: got ${offset} bytes`, operation: "b2_download_file_by_id" });
+  }
   return out;
+}
+
+/**
+ * Yields a download's bytes in order. A whole-file download starts with a ranged GET of one
+ * chunk; if the file is larger, the other chunks are fetched as parallel ranged GETs
+ * (`concurrency` in flight, memory bounded by concurrency × chunk size), pinned to the file
+ * version of the first answer, and the whole-file SHA-1 is checked at the end.
+ */
+export async function* downloadChunks(
+  ctx: Context,
+  target: DownloadTarget,
+  settings: DownloadSettings = {},
+  onInfo?: (info: DownloadInfo) => void,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const chunkSize = ctx.options.chunkSize;
+  const concurrency = ctx.options.concurrency;
+  if (settings.range !== undefined || concurrency < 2) {
+    yield* streamOnce(ctx, target, settings, onInfo);
+    return;
+  }
+  let info: DownloadInfo | undefined;
+  const hash = createHash("sha1");
+  let first: Uint8Array[] = [];
+  try {
+    for await (const chunk of streamOnce(ctx, target, { ...settings, range: `bytes=0-${chunkSize - 1}` }, (i) => (info = i))) first.push(chunk);
+  } catch (error) {
+    // An empty file has no byte 0: B2 answers 416 to any range. Fetch it plainly.
+    if (error instanceof B2Error && error.status === 416) {
+      yield* streamOnce(ctx, target, settings, onInfo);
+      return;
+    }
+    throw error;
+  }
+  const meta = info as DownloadInfo;
+  const total = meta.totalLength ?? 0;
+  onInfo?.({ ...meta, length: total });
+  for (const chunk of first) {
+    hash.update(chunk);
+    yield chunk;
+  }
+  first = [];
+  const pinned: DownloadTarget = meta.fileId ? { fileId: meta.fileId } : target;
+  const ranges: [number, number][] = [];
+  for (let start = chunkSize; start < total; start += chunkSize) ranges.push([start, Math.min(total, start + chunkSize) - 1]);
+  const inFlight: Promise<Uint8Array>[] = [];
+  let nextRange = 0;
+  const launch = (): void => {
+    const range = ranges[nextRange++];
+    if (range) {
+      const promise = fetchRange(ctx, pinned, settings, range[0], range[1]);
+      promise.catch(() => undefined); // observed when its turn comes
+      inFlight.push(promise);
+    }
+  };
+  try {
+    while (nextRange < ranges.length && inFlight.length < concurrency) launch();
+    while (inFlight.length > 0) {
+      const piece = await (inFlight.shift() as Promise<Uint8Array>);
+      launch();
+      hash.update(piece);
+      yield piece;
+    }
+  } finally {
+    nextRange = ranges.length; // an early return stops launching
+  }
+  if (meta.sha1) {
+    const actual = hash.digest("hex");
+    if (actual !== meta.sha1) {
+      throw new ChecksumMismatch({ status: 0, code: "checksum_mismatch", message: `download: SHA-1 of the bytes received (${actual}) differs from B2's (${meta.sha1})`, operation: "b2_download_file_by_id" });
+    }
+  }
 }

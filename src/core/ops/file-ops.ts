@@ -14,6 +14,7 @@ import type {
 import type { Context } from "../context.js";
 import { downloadBytes, downloadChunks } from "../download.js";
 import type { ClientState, FileState } from "../handles.js";
+import { throttledProgress } from "../progress.js";
 import { checkFileName } from "../validate.js";
 
 /** The handle's file name, looked up with b2_get_file_info when the handle does not know it. */
@@ -57,9 +58,10 @@ export function downloadByName(
 export async function* downloadIterate(ctx: Context, state: FileState, settings: DownloadSettings | undefined): AsyncGenerator<Uint8Array, void, undefined> {
   let done = 0;
   let total: number | undefined;
+  const progress = throttledProgress(settings?.onProgress);
   for await (const chunk of downloadChunks(ctx, { fileId: state.fileId }, settings, (info) => (total = info.length))) {
     done += chunk.byteLength;
-    settings?.onProgress?.({ bytes: done, total });
+    progress(done, total);
     yield chunk;
   }
 }
@@ -75,10 +77,11 @@ export async function save(ctx: Context, state: FileState, settings: DownloadSet
   try {
     let done = 0;
     let total: number | undefined;
+    const progress = throttledProgress(settings.onProgress);
     for await (const chunk of downloadChunks(ctx, { fileId: state.fileId }, settings, (info) => (total = info.length))) {
       await handle.write(chunk);
       done += chunk.byteLength;
-      settings.onProgress?.({ bytes: done, total });
+      progress(done, total);
     }
     await handle.sync();
     await handle.close();

@@ -10,6 +10,7 @@ import type { Context } from "../context.js";
 import type { BucketState, FileState, PartsState } from "../handles.js";
 import { fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHeaders } from "../upload.js";
 import { checkPartNumber, checkRange } from "../validate.js";
+import { throttledProgress } from "../progress.js";
 import { fileHandle } from "./handles.js";
 import { upload } from "./simple-upload.js";
 
@@ -123,13 +124,15 @@ async function uploadFileParts(
   jobs: PartJob[],
   settings: { serverSideEncryption?: ServerSideEncryption | undefined; onProgress?: UploadSettings["onProgress"]; concurrency?: number | undefined; signal?: AbortSignal | undefined },
   total: number,
+  alreadyDone = 0,
 ): Promise<Map<number, string>> {
   const sha1s = new Map<number, string>();
   let next = 0;
-  let done = 0;
+  let done = alreadyDone;
   let failure: unknown;
   const lanes = Math.min(settings.concurrency ?? ctx.options.concurrency, jobs.length);
-  settings.onProgress?.({ bytes: 0, total });
+  const progress = throttledProgress(settings.onProgress);
+  progress(done, total);
   const lane = async (): Promise<void> => {
     while (failure === undefined && next < jobs.length) {
       const job = jobs[next++] as PartJob;
@@ -138,7 +141,7 @@ async function uploadFileParts(
         const part = await uploadPart(ctx, fileId, job.partNumber, data, settings.serverSideEncryption, settings.signal);
         sha1s.set(job.partNumber, part.contentSha1);
         done += job.length;
-        settings.onProgress?.({ bytes: done, total });
+        progress(done, total);
       } catch (error) {
         failure ??= error;
       }
@@ -155,6 +158,64 @@ function partJobs(size: number, partSize: number, firstPart: number): PartJob[] 
     jobs.push({ partNumber: n, offset, length: Math.min(partSize, size - offset) });
   }
   return jobs;
+}
+
+async function listAllParts(ctx: Context, fileId: string): Promise<PartModel[]> {
+  const parts: PartModel[] = [];
+  let startPartNumber: number | null | undefined;
+  do {
+    const page: { parts: PartModel[]; nextPartNumber: number | null } = await ctx.api.call("b2_list_parts", {
+      fileId,
+      startPartNumber: startPartNumber ?? undefined,
+      maxPartCount: 1000,
+    });
+    parts.push(...page.parts);
+    startPartNumber = page.nextPartNumber;
+  } while (startPartNumber);
+  return parts;
+}
+
+/**
+ * An interrupted upload of the same content: an unfinished large file with this name and this
+ * `large_file_sha1` whose every uploaded part has the size and SHA-1 of the local part. Never
+ * attaches to a file with different content.
+ */
+async function findResumable(
+  ctx: Context,
+  bucketId: string,
+  fileName: string,
+  wholeSha1: string,
+  jobs: PartJob[],
+  handle: FileHandle,
+): Promise<{ fileId: string; done: Map<number, string> } | undefined> {
+  let startFileId: string | null | undefined;
+  do {
+    const page: { files: FileModel[]; nextFileId: string | null } = await ctx.api.call("b2_list_unfinished_large_files", {
+      bucketId,
+      namePrefix: fileName,
+      startFileId: startFileId ?? undefined,
+      maxFileCount: 100,
+    });
+    for (const candidate of page.files) {
+      if (candidate.fileName !== fileName || candidate.fileInfo?.["large_file_sha1"] !== wholeSha1 || !candidate.fileId) continue;
+      const done = new Map<number, string>();
+      let matches = true;
+      for (const part of await listAllParts(ctx, candidate.fileId)) {
+        const job = jobs[part.partNumber - 1];
+        if (!job || job.length !== part.contentLength || sha1Hex(await readRange(handle, job.offset, job.length)) !== part.contentSha1) {
+          matches = false;
+          break;
+        }
+        done.set(part.partNumber, part.contentSha1);
+      }
+      if (matches) {
+        ctx.policy.log?.(`resuming large file ${candidate.fileId}: ${done.size} of ${jobs.length} parts already uploaded`);
+        return { fileId: candidate.fileId, done };
+      }
+    }
+    startFileId = page.nextFileId;
+  } while (startFileId);
+  return undefined;
 }
 
 export async function uploadFile(
@@ -182,10 +243,15 @@ export async function uploadFile(
   try {
     uploadHeaders(withTime, "b2_start_large_file");
     const wholeSha1 = await hashFile(handle, info.size, 1 << 20);
-    const started = await ctx.api.call<FileModel>("b2_start_large_file", startBody(state.bucketId, withTime, { large_file_sha1: wholeSha1 }));
-    const fileId = started.fileId as string;
     const jobs = partJobs(info.size, partSize, 1);
-    const sha1s = await uploadFileParts(ctx, fileId, handle, jobs, withTime, info.size);
+    const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, jobs, handle);
+    const fileId =
+      resumed?.fileId ??
+      ((await ctx.api.call<FileModel>("b2_start_large_file", startBody(state.bucketId, withTime, { large_file_sha1: wholeSha1 }))).fileId as string);
+    const missing = jobs.filter((j) => !resumed?.done.has(j.partNumber));
+    const missingBytes = missing.reduce((n, j) => n + j.length, 0);
+    const sha1s = await uploadFileParts(ctx, fileId, handle, missing, withTime, info.size, info.size - missingBytes);
+    for (const [n, sha1] of resumed?.done ?? []) sha1s.set(n, sha1);
     const model = await finishLargeFile(ctx, fileId, jobs.map((j) => sha1s.get(j.partNumber) as string));
     return { model, handle: fileHandle(model, state.bucketId) };
   } finally {
@@ -231,16 +297,7 @@ export async function partsCopy(ctx: Context, state: PartsState, settings: CopyP
 /** Lists every uploaded part (for their SHA-1s) and finishes the large file. */
 export async function partsFinish(ctx: Context, state: PartsState): Promise<FileModel> {
   const sha1s: string[] = [];
-  let startPartNumber: number | null | undefined;
-  do {
-    const page: { parts: PartModel[]; nextPartNumber: number | null } = await ctx.api.call("b2_list_parts", {
-      fileId: state.fileId,
-      startPartNumber: startPartNumber ?? undefined,
-      maxPartCount: 1000,
-    });
-    for (const part of page.parts) sha1s[part.partNumber - 1] = part.contentSha1;
-    startPartNumber = page.nextPartNumber;
-  } while (startPartNumber);
+  for (const part of await listAllParts(ctx, state.fileId)) sha1s[part.partNumber - 1] = part.contentSha1;
   return finishLargeFile(ctx, state.fileId, sha1s);
 }
 

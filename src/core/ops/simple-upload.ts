@@ -3,6 +3,7 @@ import type { FileModel, UploadSettings, UploadUrlModel } from "../../models.js"
 import type { Context } from "../context.js";
 import type { BucketState, FileState } from "../handles.js";
 import { sendWithRotation, sha1Hex, uploadHeaders, type UploadTarget } from "../upload.js";
+import { throttledProgress } from "../progress.js";
 import { fileHandle } from "./handles.js";
 
 export function bucketUploadTarget(ctx: Context, bucketId: string): UploadTarget {
@@ -22,9 +23,10 @@ export async function upload(
 ): Promise<{ model: FileModel; handle: FileState }> {
   const headers = uploadHeaders(settings, "b2_upload_file");
   headers["X-Bz-Content-Sha1"] = sha1Hex(data);
-  settings.onProgress?.({ bytes: 0, total: data.byteLength });
+  const progress = throttledProgress(settings.onProgress);
+  progress(0, data.byteLength);
   const model = await sendWithRotation<FileModel>(ctx, bucketUploadTarget(ctx, state.bucketId), headers, data, settings.signal);
-  settings.onProgress?.({ bytes: data.byteLength, total: data.byteLength });
+  progress(data.byteLength, data.byteLength);
   return { model, handle: fileHandle(model, state.bucketId) };
 }
 
