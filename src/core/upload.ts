@@ -120,6 +120,11 @@ export interface UploadTarget {
   key: string;
   /** Fetches a new URL (itself retried as a JSON call). */
   fetchUrl: () => Promise<UploadUrlModel>;
+  /**
+   * After an ambiguous failure (no response: the upload may have landed), looks for the result
+   * of the lost attempt before sending again, so a retry does not create a duplicate.
+   */
+  reconcile?: () => Promise<FileModel | PartModel | undefined>;
 }
 
 /** Uploads `body` with B2's URL-rotation rule; returns B2's JSON answer. */
@@ -149,6 +154,13 @@ export async function sendWithRotation<T extends FileModel | PartModel>(
         continue; // same URL
       }
       if (!needsNewUploadUrl(error)) throw error;
+      if ((error as B2Error).status === 0 && target.reconcile) {
+        const landed = await target.reconcile().catch(() => undefined);
+        if (landed) {
+          ctx.policy.log?.(`${target.operation}: the lost attempt had landed; not sending again`);
+          return landed as T;
+        }
+      }
       ctx.policy.log?.(`${target.operation}: ${(error as B2Error).status} ${(error as B2Error).code}; dropping the upload URL`);
       url = undefined;
     }

@@ -44,8 +44,14 @@ export async function startRecordingProxy(upstreamPort: number): Promise<Recordi
       res.end(JSON.stringify(violations));
       return;
     }
+    // X-B2kit-Prefer becomes Prism's Prefer header on every call but authorization, so a test
+    // can force a documented error answer on the operation under test.
+    const headers = { ...req.headers, host: `127.0.0.1:${upstreamPort}` };
+    const prefer = headers["x-b2kit-prefer"];
+    delete headers["x-b2kit-prefer"];
+    if (prefer && !req.url?.includes("b2_authorize_account")) headers["prefer"] = prefer;
     const upstream = httpRequest(
-      { host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` } },
+      { host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers },
       async (up) => {
         const header = up.headers["sl-violations"];
         if (header) violations.push({ tag: req.headers["x-b2kit-test"] as string | undefined, method: req.method ?? "", path: req.url ?? "", violations: JSON.parse(String(header)) });

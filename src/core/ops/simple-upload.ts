@@ -6,13 +6,28 @@ import { sendWithRotation, sha1Hex, uploadHeaders, type UploadTarget } from "../
 import { throttledProgress } from "../progress.js";
 import { fileHandle } from "./handles.js";
 
-export function bucketUploadTarget(ctx: Context, bucketId: string): UploadTarget {
-  return {
+/** How far back a version may have been stamped and still be taken for a lost attempt's upload. */
+const RECONCILE_WINDOW_MS = 10 * 60 * 1000;
+
+export function bucketUploadTarget(ctx: Context, bucketId: string, fileName?: string, sha1?: string): UploadTarget {
+  const since = Date.now() - RECONCILE_WINDOW_MS;
+  const target: UploadTarget = {
     operation: "b2_upload_file",
     pool: ctx.uploadUrls,
     key: bucketId,
     fetchUrl: () => ctx.api.call<UploadUrlModel>("b2_get_upload_url", { bucketId }),
   };
+  if (fileName !== undefined && sha1 !== undefined) {
+    // The newest version of the name, if it is ours (same SHA-1, stamped during this upload).
+    target.reconcile = async () => {
+      const page = await ctx.api.call<{ files: FileModel[] }>("b2_list_file_versions", { bucketId, startFileName: fileName, prefix: fileName, maxFileCount: 1 });
+      const newest = page.files[0];
+      return newest && newest.fileName === fileName && newest.action === "upload" && newest.contentSha1 === sha1 && newest.uploadTimestamp >= since
+        ? newest
+        : undefined;
+    };
+  }
+  return target;
 }
 
 export async function upload(
@@ -22,10 +37,11 @@ export async function upload(
   data: Uint8Array,
 ): Promise<{ model: FileModel; handle: FileState }> {
   const headers = uploadHeaders(settings, "b2_upload_file");
-  headers["X-Bz-Content-Sha1"] = sha1Hex(data);
+  const sha1 = sha1Hex(data);
+  headers["X-Bz-Content-Sha1"] = sha1;
   const progress = throttledProgress(settings.onProgress);
   progress(0, data.byteLength);
-  const model = await sendWithRotation<FileModel>(ctx, bucketUploadTarget(ctx, state.bucketId), headers, data, settings.signal);
+  const model = await sendWithRotation<FileModel>(ctx, bucketUploadTarget(ctx, state.bucketId, settings.fileName, sha1), headers, data, settings.signal);
   progress(data.byteLength, data.byteLength);
   return { model, handle: fileHandle(model, state.bucketId) };
 }
