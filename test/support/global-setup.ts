@@ -1,6 +1,6 @@
 /** vitest global setup: one Prism mock (child process) behind the recording proxy for all suites. */
 import type { TestProject } from "vitest/node";
-import { startPrism } from "./prism.js";
+import { repoRoot, startPrism } from "./prism.js";
 import { startRecordingProxy } from "./prism-proxy.js";
 
 declare module "vitest" {
@@ -10,7 +10,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const prism = await startPrism();
+  const prism = await startPrism({ spec: `${repoRoot}spec/b2.yaml` });
   const proxy = await startRecordingProxy(prism.port);
   project.provide("prismUrl", proxy.url);
   return async () => {
