@@ -3,7 +3,8 @@
  * generated Blocking* classes call `run`, `iterate` and `close` exactly as the Awaiting* classes
  * call the async core, and get plain values and sync iterators back.
  *
- * Deadline: every round trip waits at most `callTimeoutMs`. When it passes, the worker is
+ * Deadline: every round trip waits at most `callTimeoutMs` (counted from when the worker has
+ * loaded the core; a cold start first gets up to `startTimeoutMs`). When it passes, the worker is
  * terminated (whatever it was doing is abandoned, iterators it held are lost) and the call
  * throws BlockingTimeout; the next call starts a fresh worker from the same factory args, so
  * a late answer of the abandoned call can never be mistaken for a new one.
@@ -29,15 +30,28 @@ export interface BlockingCoreOptions {
   factoryArgs: unknown[];
   /** Deadline of each round trip to the worker in ms; default 600_000 (10 minutes). */
   callTimeoutMs?: number;
+  /**
+   * Time a cold start may take (thread start and loading the core module) before the first
+   * call's own `callTimeoutMs` begins, so a short call deadline does not fail a slow start;
+   * default 30_000.
+   */
+  startTimeoutMs?: number;
 }
 
 export const DEFAULT_CALL_TIMEOUT_MS = 600_000;
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
+
+function positiveMs(name: string, v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a positive finite number of ms`);
+  return v;
+}
 
 export class BlockingCore {
   readonly #coreModule: string;
   readonly #factory: string;
   readonly #factoryArgs: unknown[];
   readonly #timeoutMs: number;
+  readonly #startMs: number;
   #conn: Connection | undefined;
   #lastExit: Promise<number> | undefined;
   #closed = false;
@@ -46,9 +60,8 @@ export class BlockingCore {
     this.#coreModule = moduleHref(options.coreModule);
     this.#factory = options.factory;
     this.#factoryArgs = options.factoryArgs;
-    const t = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    if (!(t > 0) || !Number.isFinite(t)) throw new RangeError("callTimeoutMs must be a positive finite number");
-    this.#timeoutMs = t;
+    this.#timeoutMs = positiveMs("callTimeoutMs", options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    this.#startMs = positiveMs("startTimeoutMs", options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
   }
 
   get closed(): boolean {
@@ -127,18 +140,18 @@ export class BlockingCore {
 
   #wait(conn: Connection, id: number, set: number, op: string): Answer {
     try {
-      return conn.wait(id, set, Date.now() + this.#timeoutMs);
+      return conn.wait(id, set, this.#timeoutMs, this.#startMs);
     } catch (e) {
       if (!(e instanceof WaitAborted)) throw e;
       conn.kill();
       if (this.#conn === conn) this.#conn = undefined;
-      if (e.reason === "timeout") {
-        throw new BlockingTimeout({
-          status: 0,
-          code: "blocking_timeout",
-          message: `${op} did not complete within ${this.#timeoutMs} ms; its worker was reset`,
-          operation: op,
-        });
+      if (this.#closed) throw new BlockingClosed(op); // closed from a callback while this call waited
+      if (e.reason !== "dead") {
+        const what =
+          e.reason === "timeout"
+            ? `did not complete within ${this.#timeoutMs} ms`
+            : `could not start: the worker did not load the core within ${this.#startMs} ms`;
+        throw new BlockingTimeout({ status: 0, code: "blocking_timeout", message: `${op} ${what}; its worker was reset`, operation: op });
       }
       const cause = e.detail === undefined ? undefined : decodeThrown(e.detail);
       throw new BlockingWorkerFailed(op, "the worker thread exited", cause);

@@ -25,7 +25,7 @@ export type Answer = Extract<Reply, { t: "ok" } | { t: "err" }>;
 /** Why waiting stopped without an answer. */
 export class WaitAborted extends Error {
   constructor(
-    readonly reason: "timeout" | "dead",
+    readonly reason: "timeout" | "start-timeout" | "dead",
     readonly detail?: EncodedError,
   ) {
     super(reason);
@@ -33,7 +33,7 @@ export class WaitAborted extends Error {
 }
 
 function keyOf(m: Reply): number | undefined {
-  return m.t === "ev" ? m.set : m.t === "dead" ? undefined : m.id;
+  return m.t === "ev" ? m.set : m.t === "dead" || m.t === "ready" ? undefined : m.id;
 }
 
 export class Connection {
@@ -46,6 +46,8 @@ export class Connection {
   readonly #callbacks = new Map<number, CallbackSet>();
   /** Set once the worker is gone or abandoned; nothing more will be answered. */
   dead: { detail?: EncodedError } | undefined;
+  /** True once the worker has started and loaded the core module. */
+  ready = false;
   /** Settles with the exit code once the worker thread has really ended. */
   readonly exited: Promise<number>;
 
@@ -91,13 +93,16 @@ export class Connection {
 
   /**
    * Wait for the answer to request `id`, running the callbacks of `set` as their events come
-   * in. Throws WaitAborted at `deadline` (ms since epoch) or when the worker dies.
+   * in. The call gets `callMs` from when the worker is ready (a cold start first gets up to
+   * `startMs` to load the core). Throws WaitAborted at the deadline or when the worker dies.
    */
-  wait(id: number, set: number, deadline: number): Answer {
+  wait(id: number, set: number, callMs: number, startMs: number): Answer {
     const mine = (m: Reply): boolean => {
       const k = keyOf(m);
       return k === id || k === set;
     };
+    let starting = !this.ready;
+    let deadline = Date.now() + (starting ? startMs : callMs);
     for (;;) {
       Atomics.store(this.#flag, 0, 0); // before draining, so a later post re-raises it
       this.#drain();
@@ -108,8 +113,12 @@ export class Connection {
         else return m as Answer;
       }
       if (this.dead !== undefined) throw new WaitAborted("dead", this.dead.detail);
+      if (starting && this.ready) {
+        starting = false;
+        deadline = Date.now() + callMs;
+      }
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new WaitAborted("timeout");
+      if (remaining <= 0) throw new WaitAborted(starting ? "start-timeout" : "timeout");
       Atomics.wait(this.#flag, 0, 0, remaining);
     }
   }
@@ -131,6 +140,10 @@ export class Connection {
       const m = r.message as Reply;
       if (m.t === "dead") {
         this.#markDead(m.error);
+        continue;
+      }
+      if (m.t === "ready") {
+        this.ready = true;
         continue;
       }
       const k = keyOf(m);

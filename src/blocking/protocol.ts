@@ -24,6 +24,8 @@ export type Reply =
   | { t: "err"; id: number; error: EncodedError; state?: object }
   /** A worker-side proxy was called: run callback `idx` of callback set `set` on the caller. */
   | { t: "ev"; set: number; idx: number; args: unknown[] }
+  /** The worker has loaded the core module (or failed to): cold start is over. */
+  | { t: "ready" }
   /** The worker is going away (crash, exit, failed start); every waiting call fails. */
   | { t: "dead"; error?: EncodedError };
 

@@ -60,7 +60,10 @@ const core: Promise<AsyncCoreLike> = (async () => {
   }
   return (await factory(...init.factoryArgs)) as AsyncCoreLike;
 })();
-core.catch(() => {}); // reported to each call instead
+core.then(
+  () => post({ t: "ready" }),
+  () => post({ t: "ready" }), // the load error itself is reported to each call
+);
 
 function withProxies(set: number, args: unknown[], paths: CallbackPath[]): unknown[] {
   installCallbacks(args, paths, (idx) => (...a: unknown[]) => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { B2Error, NotFound, ServiceUnavailable } from "../../src/errors.js";
 import { BlockingClosed, BlockingCore } from "../../src/blocking/index.js";
@@ -62,10 +63,29 @@ describe("close()", () => {
     expect(thrown(() => core.run("noop", client(), []))).toBeInstanceOf(BlockingClosed);
   });
 
+  it("from a callback, fails the call in progress with BlockingClosed", () => {
+    const core = fakeBridge();
+    const e = thrown(() => core.run("progress", client(), [{ onProgress: () => core.close() }]));
+    expect(e).toBeInstanceOf(BlockingClosed);
+    expect(thrown(() => core.run("noop", client(), []))).toBeInstanceOf(BlockingClosed);
+  });
+
   it("starts no worker for a bridge that was never used", () => {
     const core = fakeBridge();
     core.close();
     expect(core._workerExit()).toBeUndefined();
+  });
+});
+
+describe("secrets", () => {
+  it("factory args (the application key) do not show in util.inspect of a bridge", () => {
+    const core = fakeBridge("A", 10_000, { secret: "K005-very-secret" });
+    core.run("noop", client(), []);
+    try {
+      expect(inspect(core, { depth: 10, showHidden: true })).not.toContain("very-secret");
+    } finally {
+      core.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { B2Error, BlockingTimeout } from "../../src/errors.js";
 import { BlockingCore, BlockingWorkerFailed } from "../../src/blocking/index.js";
-import { client, fakeBridge, thrown } from "./helpers.js";
+import { FAKE_CORE, client, fakeBridge, thrown } from "./helpers.js";
 
 const who = (core: ReturnType<typeof fakeBridge>) => (core.run("whoami", client(), []) as { threadId: number }).threadId;
 
@@ -20,6 +20,38 @@ describe("deadlines of the Blocking bridge", () => {
       expect(e.message).toContain("hang");
       expect(ms).toBeGreaterThanOrEqual(290);
       expect(ms).toBeLessThan(3000);
+    } finally {
+      core.close();
+    }
+  });
+
+  it("counts a first call's deadline from the worker's start, not from the cold start", () => {
+    const core = new BlockingCore({ coreModule: FAKE_CORE, factory: "createFakeCore", factoryArgs: [{ name: "A" }], callTimeoutMs: 300, startTimeoutMs: 20_000 });
+    try {
+      const t0 = Date.now();
+      const e = thrown(() => core.run("hang", client(), [])) as BlockingTimeout;
+      expect(e).toBeInstanceOf(BlockingTimeout);
+      expect(e.message).toContain("did not complete within 300 ms");
+      expect(Date.now() - t0).toBeLessThan(5000); // not 20 s + 300 ms
+    } finally {
+      core.close();
+    }
+  });
+
+  it("a worker that cannot load its core within startTimeoutMs times out as well", () => {
+    const core = new BlockingCore({
+      coreModule: new URL("./fixtures/slow-core.ts", import.meta.url),
+      factory: "createSlowCore",
+      factoryArgs: [],
+      callTimeoutMs: 60_000,
+      startTimeoutMs: 500,
+    });
+    try {
+      const t0 = Date.now();
+      const e = thrown(() => core.run("noop", client(), [])) as BlockingTimeout;
+      expect(e).toBeInstanceOf(BlockingTimeout);
+      expect(e.message).toContain("could not start");
+      expect(Date.now() - t0).toBeLessThan(3000);
     } finally {
       core.close();
     }
