@@ -1,0 +1,42 @@
+/** `b2kit bucket list|create|update|delete`. */
+import { flagString, UsageError, type Parsed } from "../args.js";
+import type { Context } from "../context.js";
+
+export async function bucketCommand(ctx: Context, args: Parsed): Promise<void> {
+  const [, sub, name, type] = args.positionals;
+  switch (sub) {
+    case "list": {
+      const rows = [];
+      for await (const [model] of ctx.b2.buckets()) rows.push(model);
+      ctx.out.result(rows, () => rows.map((b) => `${b.bucketId}  ${b.bucketType.padEnd(10)}  ${b.bucketName}`));
+      return;
+    }
+    case "create": {
+      if (!name) throw new UsageError("usage: b2kit bucket create NAME [allPrivate|allPublic]");
+      const [model] = await ctx.b2.createBucket({ bucketName: name, bucketType: type ?? "allPrivate" });
+      ctx.out.result(model, () => [model.bucketId]);
+      return;
+    }
+    case "update": {
+      if (!name) throw new UsageError("usage: b2kit bucket update NAME [allPrivate|allPublic] [--info KEY=VALUE,...]");
+      const [, bucket] = await ctx.findBucket(name);
+      const info = flagString(args, "info");
+      const bucketType = type ?? flagString(args, "type");
+      const model = await bucket.update({
+        ...(bucketType ? { bucketType } : {}),
+        ...(info ? { bucketInfo: Object.fromEntries(info.split(",").map((kv) => kv.split(/=(.*)/s, 2) as [string, string])) } : {}),
+      });
+      ctx.out.result(model, () => [`${model.bucketName}: ${model.bucketType}, revision ${model.revision}`]);
+      return;
+    }
+    case "delete": {
+      if (!name) throw new UsageError("usage: b2kit bucket delete NAME");
+      const [, bucket] = await ctx.findBucket(name);
+      const model = await bucket.delete();
+      ctx.out.result(model, () => [`deleted ${model.bucketName}`]);
+      return;
+    }
+    default:
+      throw new UsageError("usage: b2kit bucket list|create|update|delete ...");
+  }
+}
