@@ -93,17 +93,19 @@ export class BlockingCore {
   /** Close the core in the worker, then end the worker. Idempotent. */
   close(): void {
     if (this.#closed) return;
-    this.#closed = true;
     const conn = this.#conn;
     this.#conn = undefined;
-    if (conn === undefined) return; // never started: nothing to close
-    if (conn.dead !== undefined) return conn.kill();
+    if (conn === undefined || conn.dead !== undefined) {
+      this.#closed = true; // never started or already gone: no core to close
+      return conn?.kill();
+    }
     const id = conn.open();
     try {
       conn.send({ t: "close", id });
-      const answer = this.#wait(conn, id, id, "close");
+      const answer = this.#wait(conn, id, id, "close"); // a timeout here still ends the worker
       if (answer.t === "err") throw decodeThrown(answer.error, callerFrames());
     } finally {
+      this.#closed = true;
       conn.release(id);
       conn.kill();
     }

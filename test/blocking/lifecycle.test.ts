@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { B2Error, NotFound, ServiceUnavailable } from "../../src/errors.js";
+import { B2Error, BlockingTimeout, NotFound, ServiceUnavailable } from "../../src/errors.js";
 import { BlockingClosed, BlockingCore } from "../../src/blocking/index.js";
 import type { PartsState } from "../../src/core/handles.js";
 import { FAKE_CORE, client, fakeBridge, thrown } from "./helpers.js";
@@ -68,6 +68,18 @@ describe("close()", () => {
     const e = thrown(() => core.run("progress", client(), [{ onProgress: () => core.close() }]));
     expect(e).toBeInstanceOf(BlockingClosed);
     expect(thrown(() => core.run("noop", client(), []))).toBeInstanceOf(BlockingClosed);
+  });
+
+  it("that times out throws BlockingTimeout, still ends the worker and closes the bridge", async () => {
+    const core = new BlockingCore({ coreModule: FAKE_CORE, factory: "createStuckCloseCore", factoryArgs: [], callTimeoutMs: 300 });
+    core.run("noop", client(), []);
+    const exit = core._workerExit();
+    const e = thrown(() => core.close()) as BlockingTimeout;
+    expect(e).toBeInstanceOf(BlockingTimeout);
+    expect(e.operation).toBe("close");
+    await expect(exit).resolves.toBeTypeOf("number");
+    expect(thrown(() => core.run("noop", client(), []))).toBeInstanceOf(BlockingClosed);
+    core.close(); // still idempotent
   });
 
   it("starts no worker for a bridge that was never used", () => {
