@@ -63,7 +63,9 @@ console.log(`iterator: ${count} items, ${us(perItem)} per item`);
 t = performance.now();
 let events = 0;
 core.run("progress", state, [{ onProgress: () => events++ }]);
-console.log(`call with ${events} callback events: ${((performance.now() - t)).toFixed(2)} ms (fake core sleeps 2 × 5 ms)`);
+console.log(
+  `call with ${events} callback events: ${(performance.now() - t).toFixed(2)} ms (fake core sleeps 2 × 5 ms)`,
+);
 
 const transfers: number[] = [];
 const rssGrowth: number[] = [];
@@ -90,5 +92,7 @@ for (let i = 0; i < 5; i++) {
   structuredClone(src);
   copies.push(performance.now() - t);
 }
-console.log(`for comparison, one structured-clone copy of 50 MB on this machine: median ${stats(copies).median.toFixed(1)} ms`);
+console.log(
+  `for comparison, one structured-clone copy of 50 MB on this machine: median ${stats(copies).median.toFixed(1)} ms`,
+);
 core.close();

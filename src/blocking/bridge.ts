@@ -153,7 +153,12 @@ export class BlockingCore {
           e.reason === "timeout"
             ? `did not complete within ${this.#timeoutMs} ms`
             : `could not start: the worker did not load the core within ${this.#startMs} ms`;
-        throw new BlockingTimeout({ status: 0, code: "blocking_timeout", message: `${op} ${what}; its worker was reset`, operation: op });
+        throw new BlockingTimeout({
+          status: 0,
+          code: "blocking_timeout",
+          message: `${op} ${what}; its worker was reset`,
+          operation: op,
+        });
       }
       const cause = e.detail === undefined ? undefined : decodeThrown(e.detail);
       throw new BlockingWorkerFailed(op, "the worker thread exited", cause);
@@ -257,7 +262,10 @@ class BlockingIterator implements IterableIterator<unknown> {
     }
     if (conn.dead !== undefined) {
       this.#finish();
-      throw new BlockingWorkerFailed(this.#op, "the iterator was lost when its worker thread ended (after a timeout or crash)");
+      throw new BlockingWorkerFailed(
+        this.#op,
+        "the iterator was lost when its worker thread ended (after a timeout or crash)",
+      );
     }
     return conn;
   }

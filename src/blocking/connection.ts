@@ -8,7 +8,7 @@
  * an inbox while their key is live, and dropped otherwise (answers nobody waits for any more).
  */
 import { receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
-import type { EncodedError } from "./error-codec.js";
+import type { Encoded } from "./error-codec.js";
 import type { Reply, Request } from "./protocol.js";
 import { spawnWorker } from "./spawn.js";
 
@@ -26,7 +26,7 @@ export type Answer = Extract<Reply, { t: "ok" } | { t: "err" }>;
 export class WaitAborted extends Error {
   constructor(
     readonly reason: "timeout" | "start-timeout" | "dead",
-    readonly detail?: EncodedError,
+    readonly detail?: Encoded,
   ) {
     super(reason);
   }
@@ -45,7 +45,7 @@ export class Connection {
   readonly #live = new Set<number>();
   readonly #callbacks = new Map<number, CallbackSet>();
   /** Set once the worker is gone or abandoned; nothing more will be answered. */
-  dead: { detail?: EncodedError } | undefined;
+  dead: { detail?: Encoded } | undefined;
   /** True once the worker has started and loaded the core module. */
   ready = false;
   /** Settles with the exit code once the worker thread has really ended. */
@@ -130,7 +130,7 @@ export class Connection {
     this.#port.close();
   }
 
-  #markDead(detail?: EncodedError): void {
+  #markDead(detail?: Encoded): void {
     if (this.dead === undefined) this.dead = detail === undefined ? {} : { detail };
   }
 
@@ -166,4 +166,3 @@ export class Connection {
     }
   }
 }
-

@@ -4,7 +4,7 @@
  * flag (Atomics.store + notify) so the caller, parked in Atomics.wait, wakes up and drains the
  * port with receiveMessageOnPort.
  */
-import type { EncodedError } from "./error-codec.js";
+import type { Encoded } from "./error-codec.js";
 
 /** A path from the args array to a function that was replaced for crossing. */
 export type CallbackPath = (string | number)[];
@@ -21,13 +21,13 @@ export type Request =
 export type Reply =
   /** `state` is the worker-side handle state after the call, copied back by the caller. */
   | { t: "ok"; id: number; value: unknown; state?: object; done?: boolean }
-  | { t: "err"; id: number; error: EncodedError; state?: object }
+  | { t: "err"; id: number; error: Encoded; state?: object }
   /** A worker-side proxy was called: run callback `idx` of callback set `set` on the caller. */
   | { t: "ev"; set: number; idx: number; args: unknown[] }
   /** The worker has loaded the core module (or failed to): cold start is over. */
   | { t: "ready" }
   /** The worker is going away (crash, exit, failed start); every waiting call fails. */
-  | { t: "dead"; error?: EncodedError };
+  | { t: "dead"; error?: Encoded };
 
 /** What the bootstrap hands the worker entry through workerData. */
 export interface WorkerInit {

@@ -45,7 +45,9 @@ export function moduleHref(m: string | URL): string {
 function tsxApiHref(): string {
   const req = createRequire(import.meta.url);
   const pkgPath = req.resolve("tsx/package.json");
-  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { exports?: Record<string, { import?: { default?: string } }> };
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as {
+    exports?: Record<string, { import?: { default?: string } }>;
+  };
   const rel = pkg.exports?.["./esm/api"]?.import?.default ?? "./dist/esm/api/index.mjs";
   return pathToFileURL(join(dirname(pkgPath), rel)).href;
 }

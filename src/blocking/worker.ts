@@ -5,7 +5,7 @@
  */
 import { workerData } from "node:worker_threads";
 import { installCallbacks } from "./callbacks.js";
-import { encodeThrown, type EncodedError } from "./error-codec.js";
+import { encodeThrown } from "./error-codec.js";
 import { wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
 import { prepareTransfer } from "./transfer.js";
 
@@ -40,7 +40,7 @@ function post(msg: Reply, transfer: ArrayBuffer[] = []): void {
       // Some buffers refuse transfer (marked untransferable): fall back to a copy.
       port.postMessage(msg);
     } else if (msg.t === "ok") {
-      port.postMessage({ t: "err", id: msg.id, error: encodeThrown(e) as EncodedError } satisfies Reply);
+      port.postMessage({ t: "err", id: msg.id, error: encodeThrown(e) } satisfies Reply);
     } else {
       throw e;
     }
@@ -49,7 +49,7 @@ function post(msg: Reply, transfer: ArrayBuffer[] = []): void {
 }
 
 function fail(id: number, e: unknown, state?: object): void {
-  post({ t: "err", id, error: encodeThrown(e) as EncodedError, ...(state ? { state } : {}) });
+  post({ t: "err", id, error: encodeThrown(e), ...(state ? { state } : {}) });
 }
 
 const core: Promise<AsyncCoreLike> = (async () => {
@@ -157,7 +157,7 @@ async function handle(msg: Request): Promise<void> {
 // A crash must wake a parked caller rather than leave it waiting for its deadline.
 process.on("uncaughtException", (e) => {
   try {
-    post({ t: "dead", error: encodeThrown(e) as EncodedError });
+    post({ t: "dead", error: encodeThrown(e) });
   } finally {
     process.exit(1);
   }

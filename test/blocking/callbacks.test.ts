@@ -13,7 +13,11 @@ describe("callbacks through the Blocking bridge", () => {
 
   it("fire on the caller's thread, in order, while the call is in progress", () => {
     const events: string[] = [];
-    const settings = { onProgress: (n: number) => events.push(`p${n}`), nested: { tick: (s: string) => events.push(s) }, keep: 1 };
+    const settings = {
+      onProgress: (n: number) => events.push(`p${n}`),
+      nested: { tick: (s: string) => events.push(s) },
+      keep: 1,
+    };
     const r = core.run("progress", client(), [settings]);
     events.push(`returned ${String(r)}`);
     expect(events).toEqual(["p1", "p2", "p3", "p4", "p5", "end", "returned done"]);
@@ -100,7 +104,7 @@ describe("extractCallbacks / installCallbacks", () => {
     const cloned = structuredClone(x.args);
     const calls: number[] = [];
     installCallbacks(cloned, x.paths, (i) => () => calls.push(i));
-    ((cloned[0] as { deep: [{ g: () => void }] }).deep[0].g)();
+    (cloned[0] as { deep: [{ g: () => void }] }).deep[0].g();
     (cloned[0] as { onProgress: () => void }).onProgress();
     expect(calls).toEqual([1, 0]);
   });

@@ -20,12 +20,21 @@ describe("errors crossing the Blocking bridge", () => {
     expect(e).toBeInstanceOf(B2Error);
     const nf = e as NotFound;
     expect(nf.name).toBe("NotFound");
-    expect([nf.status, nf.code, nf.message, nf.operation]).toEqual([404, "not_found", "no such bucket", "b2_get_file_info"]);
+    expect([nf.status, nf.code, nf.message, nf.operation]).toEqual([
+      404,
+      "not_found",
+      "no such bucket",
+      "b2_get_file_info",
+    ]);
     expect(nf.stack).toContain("fake-core.ts"); // the worker-side frames are kept
 
     const attempts = nf.cause as RequestAttemptsFailed;
     expect(attempts).toBeInstanceOf(RequestAttemptsFailed);
-    expect([attempts.status, attempts.code, attempts.operation]).toEqual([503, "service_unavailable", "b2_list_buckets"]);
+    expect([attempts.status, attempts.code, attempts.operation]).toEqual([
+      503,
+      "service_unavailable",
+      "b2_list_buckets",
+    ]);
 
     const last = attempts.cause as ServiceUnavailable;
     expect(last).toBeInstanceOf(ServiceUnavailable);
@@ -41,7 +50,12 @@ describe("errors crossing the Blocking bridge", () => {
     const e = thrown(() => core.run("validation", client(), [])) as ValidationError;
     expect(e).toBeInstanceOf(ValidationError);
     expect(e).toBeInstanceOf(BadRequest);
-    expect([e.status, e.code, e.message, e.operation]).toEqual([400, "invalid_input", "file name too long", "b2_upload_file"]);
+    expect([e.status, e.code, e.message, e.operation]).toEqual([
+      400,
+      "invalid_input",
+      "file name too long",
+      "b2_upload_file",
+    ]);
   });
 
   it("keep builtin classes, Node error fields and custom names of non-B2 errors", () => {
@@ -66,14 +80,24 @@ describe("errors crossing the Blocking bridge", () => {
 describe("error codec", () => {
   it("maps an unknown B2Error subclass to B2Error with the same fields", () => {
     class Teapot extends B2Error {}
-    const wire = structuredClone(encodeThrown(new Teapot({ status: 418, code: "teapot", message: "short and stout", operation: "b2_brew" })));
+    const wire = structuredClone(
+      encodeThrown(new Teapot({ status: 418, code: "teapot", message: "short and stout", operation: "b2_brew" })),
+    );
     const back = decodeThrown(wire) as B2Error;
     expect(back.constructor).toBe(B2Error);
-    expect([back.status, back.code, back.message, back.operation]).toEqual([418, "teapot", "short and stout", "b2_brew"]);
+    expect([back.status, back.code, back.message, back.operation]).toEqual([
+      418,
+      "teapot",
+      "short and stout",
+      "b2_brew",
+    ]);
   });
 
   it("keeps AggregateError members and drops uncloneable properties", () => {
-    const agg = new AggregateError([new NotFound({ status: 404, code: "not_found", message: "a" }), new RangeError("b")], "both");
+    const agg = new AggregateError(
+      [new NotFound({ status: 404, code: "not_found", message: "a" }), new RangeError("b")],
+      "both",
+    );
     (agg as unknown as Record<string, unknown>)["fn"] = () => 1;
     (agg as unknown as Record<string, unknown>)["n"] = 3;
     const back = decodeThrown(structuredClone(encodeThrown(agg))) as AggregateError & Record<string, unknown>;

@@ -71,7 +71,12 @@ describe("close()", () => {
   });
 
   it("that times out throws BlockingTimeout, still ends the worker and closes the bridge", async () => {
-    const core = new BlockingCore({ coreModule: FAKE_CORE, factory: "createStuckCloseCore", factoryArgs: [], callTimeoutMs: 300 });
+    const core = new BlockingCore({
+      coreModule: FAKE_CORE,
+      factory: "createStuckCloseCore",
+      factoryArgs: [],
+      callTimeoutMs: 300,
+    });
     core.run("noop", client(), []);
     const exit = core._workerExit();
     const e = thrown(() => core.close()) as BlockingTimeout;
@@ -106,7 +111,9 @@ describe("process lifetime", () => {
   const run = (arg: string) =>
     new Promise<{ code: number | null; out: string; ms: number }>((resolve, reject) => {
       const t0 = Date.now();
-      const child = spawn(process.execPath, ["--import", "tsx", script, arg], { cwd: fileURLToPath(new URL("../..", import.meta.url)) });
+      const child = spawn(process.execPath, ["--import", "tsx", script, arg], {
+        cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -163,6 +170,8 @@ describe("two bridges in one process", () => {
 
   it("reject a core module that is neither a URL nor an absolute path", () => {
     expect(() => new BlockingCore({ coreModule: "./relative.js", factory: "f", factoryArgs: [] })).toThrow(TypeError);
-    expect(() => new BlockingCore({ coreModule: FAKE_CORE, factory: "f", factoryArgs: [], callTimeoutMs: 0 })).toThrow(RangeError);
+    expect(() => new BlockingCore({ coreModule: FAKE_CORE, factory: "f", factoryArgs: [], callTimeoutMs: 0 })).toThrow(
+      RangeError,
+    );
   });
 });

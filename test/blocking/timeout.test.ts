@@ -3,7 +3,8 @@ import { B2Error, BlockingTimeout } from "../../src/errors.js";
 import { BlockingCore, BlockingWorkerFailed } from "../../src/blocking/index.js";
 import { FAKE_CORE, client, fakeBridge, thrown } from "./helpers.js";
 
-const who = (core: ReturnType<typeof fakeBridge>) => (core.run("whoami", client(), []) as { threadId: number }).threadId;
+const who = (core: ReturnType<typeof fakeBridge>) =>
+  (core.run("whoami", client(), []) as { threadId: number }).threadId;
 
 describe("deadlines of the Blocking bridge", () => {
   it("a hung call throws BlockingTimeout naming the op instead of hanging", () => {
@@ -26,7 +27,13 @@ describe("deadlines of the Blocking bridge", () => {
   });
 
   it("counts a first call's deadline from the worker's start, not from the cold start", () => {
-    const core = new BlockingCore({ coreModule: FAKE_CORE, factory: "createFakeCore", factoryArgs: [{ name: "A" }], callTimeoutMs: 300, startTimeoutMs: 20_000 });
+    const core = new BlockingCore({
+      coreModule: FAKE_CORE,
+      factory: "createFakeCore",
+      factoryArgs: [{ name: "A" }],
+      callTimeoutMs: 300,
+      startTimeoutMs: 20_000,
+    });
     try {
       const t0 = Date.now();
       const e = thrown(() => core.run("hang", client(), [])) as BlockingTimeout;
@@ -129,7 +136,11 @@ describe("deadlines of the Blocking bridge", () => {
   });
 
   it("a missing factory export is reported as a TypeError", () => {
-    const core = new BlockingCore({ coreModule: new URL("./fixtures/fake-core.ts", import.meta.url), factory: "nope", factoryArgs: [] });
+    const core = new BlockingCore({
+      coreModule: new URL("./fixtures/fake-core.ts", import.meta.url),
+      factory: "nope",
+      factoryArgs: [],
+    });
     try {
       const e = thrown(() => core.run("noop", client(), [])) as Error;
       expect(e).toBeInstanceOf(TypeError);
