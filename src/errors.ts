@@ -70,6 +70,23 @@ export class ConnectionError extends B2Error {}
 /** A Blocking call did not complete within its deadline (the worker did not answer). */
 export class BlockingTimeout extends B2Error {}
 
+/** A call on a Blocking client (or one of its iterators) after `close()`. */
+export class BlockingClosed extends B2Error {
+  constructor(operation: string) {
+    super({ status: 0, code: "blocking_closed", message: `${operation}: the Blocking client is closed`, operation });
+  }
+}
+
+/**
+ * The worker thread behind a Blocking client failed to start, crashed, or was reset after a
+ * timed-out call, and the call (or iterator) that depended on it cannot continue.
+ */
+export class BlockingWorkerFailed extends B2Error {
+  constructor(operation: string, message: string, cause?: unknown) {
+    super({ status: 0, code: "blocking_worker_failed", message: `${operation}: ${message}`, operation, cause });
+  }
+}
+
 const byStatus: Record<number, typeof B2Error> = {
   400: BadRequest,
   401: Unauthorized,
@@ -104,6 +121,8 @@ export const errorClasses = {
   ChecksumMismatch,
   ConnectionError,
   BlockingTimeout,
+  BlockingClosed,
+  BlockingWorkerFailed,
 } as const;
 
 /** The one place where a B2 status becomes an error class. */

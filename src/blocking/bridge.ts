@@ -14,11 +14,10 @@
  * run, the worker's proxies throw (which normally stops the operation), and once the worker
  * has answered, the call throws the callback's own error object (whatever the op returned).
  */
-import { BlockingTimeout } from "../errors.js";
+import { BlockingClosed, BlockingTimeout, BlockingWorkerFailed } from "../errors.js";
 import { extractCallbacks } from "./callbacks.js";
 import { Connection, WaitAborted, type Answer } from "./connection.js";
 import { callerFrames, decodeThrown } from "./error-codec.js";
-import { BlockingClosed, BlockingWorkerFailed } from "./errors.js";
 import { moduleHref } from "./spawn.js";
 
 export interface BlockingCoreOptions {
