@@ -382,6 +382,20 @@ export const operations = [
   },
   {
     class: "Bucket",
+    name: "uploadStream",
+    kind: "custom",
+    impl: "uploadStream",
+    b2: ["b2_get_upload_url", "b2_upload_file", "b2_start_large_file", "b2_get_upload_part_url", "b2_upload_part", "b2_finish_large_file"],
+    params: [
+      { name: "settings", type: "UploadSettings" },
+      { name: "source", type: "UploadSource" },
+    ],
+    returns: { pair: ["FileModel", "File"] },
+    doc: "Uploads a stream of unknown length with bounded memory: one request when it ends within one part, a large file in parallel parts otherwise. Blocking clients pass a sync iterable (e.g. a generator), pulled from the calling thread.",
+    example: 'const [model] = await bucket.uploadStream({ fileName: "log.txt" }, fs.createReadStream("/var/log/syslog"));',
+  },
+  {
+    class: "Bucket",
     name: "uploadUrl",
     kind: "custom",
     impl: "bucketUploadUrl",

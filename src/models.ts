@@ -59,6 +59,12 @@ export interface ProgressEvent {
 }
 export type ProgressCallback = (event: ProgressEvent) => void;
 
+/**
+ * Bytes of unknown length: a Node `Readable`, a web `ReadableStream`, any (async) iterable of
+ * chunks. The Blocking client takes sync iterables (its calls cannot wait for async sources).
+ */
+export type UploadSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
+
 // ── Settings ────────────────────────────────────────────────────────────────────────────
 type CreateBucketBody = Schemas["CreateBucketRequest"];
 type UpdateBucketBody = Schemas["UpdateBucketRequest"];

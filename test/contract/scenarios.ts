@@ -60,6 +60,7 @@ export const scenarios: Scenario[] = [
   { op: "Bucket.update", target: bucket, args: () => [{ bucketType: "allPublic" }] },
   { op: "Bucket.upload", target: bucket, args: () => [{ fileName: "hello.txt", contentType: "text/plain" }, new TextEncoder().encode("hello")] },
   { op: "Bucket.uploadFile", target: bucket, args: () => [{ fileName: "small.txt" }, smallFile] },
+  { op: "Bucket.uploadStream", target: bucket, args: () => [{ fileName: "stream.txt" }, [new TextEncoder().encode("streamed "), new TextEncoder().encode("bytes")]] },
   { op: "Bucket.uploadUrl", target: bucket, args: () => [] },
   { op: "File.cancel", target: file, args: () => [] },
   { op: "File.copy", target: file, args: () => [{ fileName: "copy.txt" }] },

@@ -9,6 +9,7 @@ import type { ClientState } from "../handles.js";
 import { download, downloadByName, downloadIterate, fileDelete, save, updateLegalHold, updateRetention } from "./file-ops.js";
 import { partUploadUrl, partsCopy, partsData, partsFile, partsFinish, uploadFile } from "./large-file.js";
 import { bucketUploadUrl, upload } from "./simple-upload.js";
+import { uploadStream } from "./stream-upload.js";
 
 export async function authorize(ctx: Context, _state: ClientState): Promise<AuthModel> {
   return (await ctx.api.session.authorize()).model;
@@ -22,6 +23,7 @@ export const customOps = {
   "Client.downloadByName": downloadByName,
   "Bucket.upload": upload,
   "Bucket.uploadFile": uploadFile,
+  "Bucket.uploadStream": uploadStream,
   "Bucket.uploadUrl": bucketUploadUrl,
   "File.delete": fileDelete,
   "File.download": download,
