@@ -436,9 +436,12 @@ export const operations = [
     kind: "custom",
     impl: "fileDelete",
     b2: ["b2_get_file_info", "b2_delete_file_version"],
-    params: [{ name: "name", type: "string", optional: true }],
+    params: [
+      { name: "name", type: "string", optional: true },
+      { name: "bypassGovernance", type: "boolean", optional: true },
+    ],
     returns: { value: "FileDeleteModel" },
-    doc: "Deletes this file version; without `name` the name is looked up first.",
+    doc: "Deletes this file version; without `name` the name is looked up first. `bypassGovernance` deletes despite governance-mode retention (needs the bypassGovernance capability).",
     example: "await file.delete();",
   },
   {

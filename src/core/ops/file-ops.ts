@@ -25,9 +25,9 @@ async function fileNameOf(ctx: Context, state: FileState): Promise<string> {
   return model.fileName;
 }
 
-export async function fileDelete(ctx: Context, state: FileState, name: string | undefined): Promise<FileDeleteModel> {
+export async function fileDelete(ctx: Context, state: FileState, name: string | undefined, bypassGovernance: boolean | undefined): Promise<FileDeleteModel> {
   const fileName = name ?? (await fileNameOf(ctx, state));
-  return ctx.api.call<FileDeleteModel>("b2_delete_file_version", { fileId: state.fileId, fileName });
+  return ctx.api.call<FileDeleteModel>("b2_delete_file_version", { fileId: state.fileId, fileName, bypassGovernance });
 }
 
 export async function updateRetention(ctx: Context, state: FileState, settings: FileRetentionSettings): Promise<FileRetentionModel> {
