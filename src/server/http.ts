@@ -1,0 +1,219 @@
+/** Routing: path -> operation, faults and test modes, JSON bodies, B2 error bodies, the journal. */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { handleControl } from "./control.js";
+import { B2Fail } from "./errors.js";
+import type { Fault } from "./faults.js";
+import { OPS } from "./ops/index.js";
+import type { ServerState } from "./state.js";
+import type { Ctx, Result } from "./types.js";
+import { validateRequest } from "./validate.js";
+import { throttle } from "./wire.faults.js";
+
+const MAX_JSON_BODY = 1 << 20;
+/** The B2 error code each failed response carried, for the journal. */
+const errorCodes = new WeakMap<ServerResponse, string>();
+const UPLOAD_OPS = new Set(["b2_upload_file", "b2_upload_part"]);
+
+interface Route {
+  op: string;
+  version: number;
+  params: string[];
+}
+
+export function route(path: string): Route | undefined {
+  const api = /^\/b2api\/v([1-4])\/(b2_[a-z_]+)(?:\/(.*))?$/.exec(path);
+  if (api) {
+    const [, v, op = "", rest] = api;
+    const params = rest ? rest.split("/") : [];
+    if ((op === "b2_upload_file" || op === "b2_upload_part") !== (params.length === 2)) return undefined;
+    return { op, version: Number(v), params };
+  }
+  const byName = /^\/file\/([^/]+)\/(.+)$/.exec(path);
+  if (byName) return { op: "b2_download_file_by_name", version: 4, params: [byName[1] ?? "", byName[2] ?? ""] };
+  return undefined;
+}
+
+export async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://local");
+  const method = req.method ?? "GET";
+  if (url.pathname.startsWith("/__b2kit/")) return handleControl(state, req, res, url);
+  const found = route(url.pathname);
+  const op = found?.op ?? "unknown";
+  const ctx: Ctx = { state, req, res, url, op, version: found?.version ?? 4, method, params: found?.params ?? [], body: {} };
+  let fault: Fault | undefined;
+  res.on("close", () => {
+    const entry = { op, method, path: url.pathname, status: res.statusCode, at: state.clock.now() };
+    const code = errorCodes.get(res);
+    state.journal.add({
+      ...entry,
+      ...(typeof code === "string" ? { code } : {}),
+      ...(fault ? { fault: fault.wire ?? `status:${fault.status}` } : {}),
+      ...(ctx.uploadUrlId ? { uploadUrlId: ctx.uploadUrlId } : {}),
+    });
+  });
+  try {
+    if (!found) throw new B2Fail(404, "not_found", `no such operation or path: ${url.pathname}`);
+    const def = OPS[op];
+    if (!def) throw new B2Fail(404, "not_found", `unsupported operation ${op}`);
+    fault = state.faults.take(op);
+    if (fault?.wire === "stall") {
+      await sleep(fault.stallMs ?? 30_000);
+      if (req.socket.destroyed) return;
+    }
+    if (fault?.status !== undefined) {
+      const headers: Record<string, string> = fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {};
+      if (def.kind === "raw" && UPLOAD_OPS.has(op)) await drain(req);
+      throw new B2Fail(fault.status, fault.code ?? defaultCode(fault.status), fault.message ?? "injected fault", headers);
+    }
+    if (fault?.wire === "reset_mid_body" && UPLOAD_OPS.has(op)) return resetMidUpload(req);
+    testMode(state, req, op);
+    if (def.kind === "json") ctx.body = await readJsonBody(req, url, method, ctx.version, op);
+    const result = await def.handler(ctx);
+    await send(ctx, result, fault);
+  } catch (error) {
+    await sendError(res, error, fault);
+  }
+}
+
+function defaultCode(status: number): string {
+  return (
+    { 400: "bad_request", 401: "unauthorized", 403: "cap_exceeded", 404: "not_found", 408: "request_timeout", 409: "conflict", 429: "too_many_requests", 500: "internal_error", 503: "service_unavailable" }[status] ??
+    "error"
+  );
+}
+
+/** X-Bz-Test-Mode, as B2 honours it: "some" here means every third request carrying the header. */
+function testMode(state: ServerState, req: IncomingMessage, op: string): void {
+  const mode = req.headers["x-bz-test-mode"];
+  if (!mode) return;
+  if (mode === "force_cap_exceeded" && UPLOAD_OPS.has(op)) throw new B2Fail(403, "cap_exceeded", "Cannot upload files, storage cap exceeded (test mode)");
+  if (mode === "fail_some_uploads" && UPLOAD_OPS.has(op) && ++state.testModeCounter % 3 === 1)
+    throw new B2Fail(503, "service_unavailable", "upload failed (test mode fail_some_uploads)");
+  if (mode === "expire_some_account_authorization_tokens" && !UPLOAD_OPS.has(op) && op !== "b2_authorize_account" && ++state.testModeCounter % 3 === 1)
+    throw new B2Fail(401, "expired_auth_token", "Authorization token has expired (test mode)");
+}
+
+async function readJsonBody(req: IncomingMessage, url: URL, method: string, version: number, op: string): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of url.searchParams) body[k] = queryValue(v);
+  if (method === "POST") {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_JSON_BODY) throw new B2Fail(400, "bad_request", "request body too large");
+      chunks.push(chunk);
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
+    if (text.trim()) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new B2Fail(400, "bad_json", "request body is not valid JSON");
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new B2Fail(400, "bad_json", "request body must be a JSON object");
+      Object.assign(body, parsed);
+    }
+  }
+  // B2 accepts optional fields sent as null: treat them as absent.
+  for (const [k, v] of Object.entries(body)) if (v === null) delete body[k];
+  const problem = validateRequest(op, version, body);
+  if (problem) throw new B2Fail(400, "bad_request", problem);
+  return body;
+}
+
+/** Query parameters of GET forms: numbers and booleans as JSON would carry them, arrays as comma lists. */
+function queryValue(v: string): unknown {
+  if (/^-?\d+$/.test(v) && v.length < 16) return Number(v);
+  if (v === "true" || v === "false") return v === "true";
+  return v;
+}
+
+async function send(ctx: Ctx, result: Result, fault: Fault | undefined): Promise<void> {
+  const { res, req } = ctx;
+  if (fault?.wire === "drop_after_commit") {
+    res.statusCode = "json" in result ? (result.status ?? 200) : result.status;
+    req.socket.destroy();
+    return;
+  }
+  let status: number;
+  let headers: Record<string, string | number>;
+  let body: Readable | null;
+  if ("json" in result) {
+    const text = Buffer.from(JSON.stringify(result.json));
+    status = result.status ?? 200;
+    headers = { "Content-Type": "application/json;charset=utf-8", "Content-Length": text.length, "Cache-Control": "max-age=0, no-cache, no-store" };
+    body = ctx.method === "HEAD" ? null : Readable.from([text]);
+  } else {
+    ({ status, headers, stream: body } = result);
+  }
+  res.writeHead(status, headers);
+  if (!body) return void res.end();
+  if (fault?.wire === "reset_mid_body") return resetMidResponse(res, body, Number(headers["Content-Length"] ?? 0));
+  if (fault?.wire === "slow_body") body = body.pipe(throttle(fault.bytesPerSec ?? 1000));
+  try {
+    await pipeline(body, res);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** Sends half of the response body, then cuts the connection. */
+async function resetMidResponse(res: ServerResponse, body: Readable, length: number): Promise<void> {
+  let sent = 0;
+  const half = Math.max(1, Math.floor(length / 2));
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    const take = chunk.subarray(0, Math.max(0, half - sent));
+    if (take.length) res.write(take);
+    sent += take.length;
+    if (sent >= half) break;
+  }
+  body.destroy();
+  await new Promise((r) => setTimeout(r, 20));
+  res.socket?.destroy();
+}
+
+/** Reads part of the request body, then cuts the connection: nothing is committed. */
+async function resetMidUpload(req: IncomingMessage): Promise<void> {
+  const length = Number(req.headers["content-length"] ?? 0);
+  let got = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    got += chunk.length;
+    if (got >= length / 2) break;
+  }
+  req.socket.destroy();
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _ of req) void _;
+}
+
+export async function sendError(res: ServerResponse, error: unknown, fault?: Fault): Promise<void> {
+  const fail =
+    error instanceof B2Fail
+      ? error
+      : new B2Fail(500, "internal_error", "internal error");
+  if (!(error instanceof B2Fail)) console.error("b2kit server: internal error", error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (fault?.wire === "drop_after_commit") {
+    res.socket?.destroy();
+    return;
+  }
+  const text = JSON.stringify({ status: fail.status, code: fail.code, message: fail.message });
+  errorCodes.set(res, fail.code);
+  res.writeHead(fail.status, {
+    "Content-Type": "application/json;charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "max-age=0, no-cache, no-store",
+    ...fail.headers,
+  });
+  res.end(res.req.method === "HEAD" ? undefined : text);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

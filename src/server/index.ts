@@ -1,0 +1,116 @@
+/**
+ * `startServer()`: the local B2 server in a child process (it keeps answering while the caller's thread is
+ * blocked, e.g. in Atomics.wait), plus a typed client for its control API.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { ControlClient } from "./control-client.js";
+
+export { ControlClient } from "./control-client.js";
+export type { FaultSpec, JournalEntry, ClockState } from "./control-client.js";
+
+export interface ServerLimits {
+  minPartSize?: number;
+  recommendedPartSize?: number;
+  maxCopySize?: number;
+  maxUploadSize?: number;
+  maxPartSize?: number;
+  fileNamesPage?: [number, number];
+  unfinishedPage?: [number, number];
+  partsPage?: [number, number];
+  keysPage?: [number, number];
+  maxBuckets?: number;
+}
+
+export interface StartServerOptions {
+  port?: number;
+  host?: string;
+  /** Persistent storage; without it a temporary directory is used and removed on close. */
+  dataDir?: string;
+  keyId?: string;
+  key?: string;
+  limits?: ServerLimits;
+  /** Network profile for benchmarks: per-connection throughput cap and added latency per request. */
+  shape?: { bytesPerSec?: number; latencyMs?: number };
+  /** Milliseconds to wait for the child to listen (default 30 s). */
+  startTimeoutMs?: number;
+}
+
+export interface LocalB2Server {
+  url: string;
+  keyId: string;
+  key: string;
+  /** Process id of the server's child process. */
+  pid: number;
+  control: ControlClient;
+  close(): Promise<void>;
+}
+
+function entry(): string[] {
+  const self = import.meta.url;
+  if (self.endsWith(".ts")) return [fileURLToPath(new URL("./dev-bootstrap.mjs", self)), new URL("./main.ts", self).href];
+  return [fileURLToPath(new URL("./main.js", self))];
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<LocalB2Server> {
+  const { startTimeoutMs = 30_000, ...config } = options;
+  const child = spawn(process.execPath, entry(), {
+    env: { ...process.env, B2KIT_SERVER_CONFIG: JSON.stringify(config) },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+    // The server's own diagnostics (internal errors are bugs): visible to whoever started it.
+    process.stderr.write(d);
+  });
+  const ready = await waitReady(child, startTimeoutMs, () => stderr);
+  child.unref();
+  for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+  let closing: Promise<void> | undefined;
+  return {
+    url: ready.url,
+    keyId: ready.keyId,
+    key: ready.key,
+    pid: ready.pid,
+    control: new ControlClient(ready.url),
+    close: () => (closing ??= stopChild(child)),
+  };
+}
+
+async function waitReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<{ url: string; keyId: string; key: string; pid: number }> {
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise((resolve, reject) => {
+      timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`local B2 server did not start within ${timeoutMs} ms: ${stderr()}`));
+      }, timeoutMs);
+      lines.on("line", (line) => {
+        try {
+          const parsed = JSON.parse(line) as { url?: string };
+          if (parsed.url) resolve(parsed as { url: string; keyId: string; key: string; pid: number });
+        } catch {
+          /* not the ready line */
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`local B2 server exited (${code}) before listening: ${stderr()}`)));
+      child.once("error", reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    lines.close();
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,41 @@
+/** Receiving an upload body: Content-Length required, SHA-1 in one of B2's three forms, verified after streaming. */
+import type { IncomingMessage } from "node:http";
+import type { Written } from "../blobs.js";
+import { B2Fail, badRequest } from "../errors.js";
+import type { ServerState } from "../state.js";
+
+export interface Received extends Written {
+  /** contentSha1 as B2 reports it (`unverified:<hex>` for do_not_verify). */
+  reportedSha1: string;
+}
+
+export function contentLength(req: IncomingMessage, max: number): number {
+  const raw = req.headers["content-length"];
+  if (raw === undefined) throw new B2Fail(411, "bad_request", "Content-Length header is required");
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw badRequest("Content-Length: invalid");
+  if (n > max) throw badRequest(`Content-Length: larger than ${max} bytes`);
+  return n;
+}
+
+export async function receive(state: ServerState, req: IncomingMessage, max: number, key?: Buffer): Promise<Received> {
+  const sha1Header = req.headers["x-bz-content-sha1"];
+  if (typeof sha1Header !== "string") throw badRequest("X-Bz-Content-Sha1: required");
+  const atEnd = sha1Header === "hex_digits_at_end";
+  const noVerify = sha1Header === "do_not_verify";
+  if (!atEnd && !noVerify && !/^[0-9a-fA-F]{40}$/.test(sha1Header)) throw badRequest("X-Bz-Content-Sha1: 40 hex digits, hex_digits_at_end or do_not_verify");
+  const length = contentLength(req, max + (atEnd ? 40 : 0));
+  if (atEnd && length < 40) throw badRequest("Content-Length: too short to carry the trailing SHA-1");
+  let written: Written;
+  try {
+    written = await state.blobs.write(req, { ...(atEnd ? { trailerBytes: 40 } : {}), ...(key ? { key } : {}) });
+  } catch {
+    throw new B2Fail(400, "bad_request", "the request body was not received completely");
+  }
+  const expected = atEnd ? written.trailer?.toLowerCase() : noVerify ? undefined : sha1Header.toLowerCase();
+  if (written.segment.length !== length - (atEnd ? 40 : 0) || (expected !== undefined && expected !== written.sha1)) {
+    await state.blobs.remove([written.segment]);
+    throw badRequest(expected !== undefined && expected !== written.sha1 ? "Sha1 did not match data received" : "body length does not match Content-Length");
+  }
+  return { ...written, reportedSha1: noVerify ? `unverified:${written.sha1}` : written.sha1 };
+}

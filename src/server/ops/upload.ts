@@ -1,0 +1,106 @@
+/** Simple uploads: b2_get_upload_url and b2_upload_file (on the URL it returned, with its own token). */
+import type { IncomingHttpHeaders } from "node:http";
+import { authenticate, issueToken, requireCap, type Principal } from "../auth.js";
+import { B2Fail, badRequest } from "../errors.js";
+import { checkLegalHold, lockForNewFile, retentionFromHeaders } from "../lock.js";
+import { checkFileInfo, checkFileName, decodeHeader, resolveContentType } from "../names.js";
+import { bucketById, lockOf, type BucketRow, type FileRow } from "../rows.js";
+import { sseFromHeaders, type SseChoice } from "../sse.js";
+import { newId, type ServerState } from "../state.js";
+import type { Ctx, OpDef } from "../types.js";
+import { fileJson } from "../wire.js";
+import { receive } from "./body.js";
+
+function getUploadUrl(ctx: Ctx): { json: unknown } {
+  const { state } = ctx;
+  const p = authenticate(state, ctx.req.headers.authorization, "account");
+  const bucket = bucketById(state, ctx.body["bucketId"]);
+  requireCap(p, "writeFiles", bucket.bucketId);
+  const uploadUrlId = newId(8);
+  ctx.uploadUrlId = uploadUrlId;
+  const token = issueToken(state, "upload", p.keyId, bucket.bucketId, uploadUrlId);
+  return {
+    json: { bucketId: bucket.bucketId, uploadUrl: `${state.url}/b2api/v${ctx.version}/b2_upload_file/${bucket.bucketId}/${uploadUrlId}`, authorizationToken: token },
+  };
+}
+
+/** The upload token must belong to this URL (its target and id). */
+export function uploadPrincipal(ctx: Ctx): Principal {
+  const p = authenticate(ctx.state, ctx.req.headers.authorization, "upload");
+  if (ctx.params[1] !== undefined) ctx.uploadUrlId = ctx.params[1];
+  if (p.uploadTarget !== ctx.params[0] || p.uploadUrlId !== ctx.params[1]) throw new B2Fail(401, "bad_auth_token", "authorization token does not belong to this upload URL");
+  return p;
+}
+
+/** X-Bz-Info-* headers, decoded. */
+export function infoFromHeaders(h: IncomingHttpHeaders): Record<string, string> {
+  const info: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) {
+    if (!name.startsWith("x-bz-info-") || typeof value !== "string") continue;
+    const key = name.slice("x-bz-info-".length);
+    info[key] = decodeHeader(value, `X-Bz-Info-${key}`);
+  }
+  return info;
+}
+
+/** Bucket default SSE applies when the request names none. */
+export function effectiveSse(bucket: BucketRow, given: SseChoice | undefined): SseChoice {
+  if (given) return given;
+  const def = JSON.parse(bucket.defaultSse) as { mode: string | null };
+  return { stored: def.mode === "SSE-B2" ? { mode: "SSE-B2", algorithm: "AES256" } : null };
+}
+
+export function fileId(bucketId: string): string {
+  return `4_z${bucketId}_f${newId(10)}`;
+}
+
+export function insertFile(state: ServerState, row: Omit<FileRow, "seq">): FileRow {
+  const info = state.db
+    .prepare(
+      "INSERT INTO files (fileId, bucketId, fileName, action, contentLength, contentSha1, contentMd5, contentType, fileInfo, uploadTimestamp, sse, retention, legalHold, segments) VALUES (@fileId, @bucketId, @fileName, @action, @contentLength, @contentSha1, @contentMd5, @contentType, @fileInfo, @uploadTimestamp, @sse, @retention, @legalHold, @segments)",
+    )
+    .run(row);
+  return { ...row, seq: Number(info.lastInsertRowid) };
+}
+
+async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
+  const { state, req } = ctx;
+  const p = uploadPrincipal(ctx);
+  const bucket = bucketById(state, ctx.params[0]);
+  const rawName = req.headers["x-bz-file-name"];
+  if (typeof rawName !== "string") throw badRequest("X-Bz-File-Name: required");
+  const fileName = checkFileName(decodeHeader(rawName, "X-Bz-File-Name"), "X-Bz-File-Name");
+  requireCap(p, "writeFiles", bucket.bucketId, fileName);
+  const rawType = req.headers["content-type"];
+  if (typeof rawType !== "string" || !rawType) throw badRequest("Content-Type: required");
+  const sse = effectiveSse(bucket, sseFromHeaders(req.headers));
+  const now = state.clock.now();
+  const hold = req.headers["x-bz-file-legal-hold"];
+  const lock = lockForNewFile(bucket, p, retentionFromHeaders(req.headers, now), hold === undefined ? undefined : checkLegalHold(hold, "X-Bz-File-Legal-Hold"), now);
+  const strict = sse.stored !== null || lockOf(bucket).isFileLockEnabled;
+  const fileInfo = checkFileInfo(infoFromHeaders(req.headers), fileName, strict);
+  const custom = req.headers["x-bz-custom-upload-timestamp"];
+  const got = await receive(state, req, state.limits.maxUploadSize, sse.key);
+  const row = insertFile(state, {
+    fileId: fileId(bucket.bucketId),
+    bucketId: bucket.bucketId,
+    fileName,
+    action: "upload",
+    contentLength: got.segment.length,
+    contentSha1: got.reportedSha1,
+    contentMd5: got.md5,
+    contentType: resolveContentType(rawType, fileName),
+    fileInfo: JSON.stringify(fileInfo),
+    uploadTimestamp: typeof custom === "string" && /^\d+$/.test(custom) ? Number(custom) : now,
+    sse: sse.stored ? JSON.stringify(sse.stored) : null,
+    retention: lock.retention ? JSON.stringify(lock.retention) : null,
+    legalHold: lock.legalHold,
+    segments: JSON.stringify([got.segment]),
+  });
+  return { json: fileJson(state, row, p, ctx.version) };
+}
+
+export const uploadOps: Record<string, OpDef> = {
+  b2_get_upload_url: { kind: "json", handler: getUploadUrl },
+  b2_upload_file: { kind: "raw", handler: uploadFile },
+};

@@ -1,0 +1,55 @@
+/** Starts a server in this process (the child's job; also the CLI's). */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp, type Shape } from "./app.js";
+import { DEFAULT_LIMITS, mergeLimits } from "./limits.js";
+import { ServerState } from "./state.js";
+
+export interface RunConfig {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  keyId?: string;
+  key?: string;
+  limits?: Record<string, unknown>;
+  shape?: Shape;
+}
+
+export interface Running {
+  url: string;
+  keyId: string;
+  key: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function runServer(config: RunConfig): Promise<Running> {
+  const temporary = config.dataDir === undefined;
+  const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), "b2kit-server-"));
+  const state = new ServerState({ dataDir, keyId: config.keyId, key: config.key, limits: mergeLimits(DEFAULT_LIMITS, config.limits ?? {}) });
+  const server = createApp(state, config.shape);
+  const host = config.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  state.url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let closed: Promise<void> | undefined;
+  return {
+    url: state.url,
+    keyId: state.masterKeyId,
+    key: state.masterKey,
+    dataDir,
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => {
+        state.close();
+        if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      })),
+  };
+}

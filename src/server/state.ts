@@ -1,0 +1,68 @@
+/** Everything one server instance holds: database, blob store, clock, limits, journal and faults. */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Blobs } from "./blobs.js";
+import { Clock } from "./clock.js";
+import { Faults } from "./faults.js";
+import { Journal } from "./journal.js";
+import { DEFAULT_LIMITS, type Limits } from "./limits.js";
+import { SCHEMA } from "./schema.sql.js";
+import { openDatabase, type Database } from "./sqlite.js";
+
+export interface StateOptions {
+  dataDir: string;
+  keyId?: string | undefined;
+  key?: string | undefined;
+  limits?: Limits;
+}
+
+export const ALL_CAPABILITIES = [
+  "listKeys", "writeKeys", "deleteKeys", "listAllBucketNames", "listBuckets", "readBuckets", "writeBuckets", "deleteBuckets",
+  "readBucketRetentions", "writeBucketRetentions", "readBucketEncryption", "writeBucketEncryption", "readBucketNotifications",
+  "writeBucketNotifications", "readBucketReplications", "writeBucketReplications", "listFiles", "readFiles", "shareFiles",
+  "writeFiles", "deleteFiles", "readFileLegalHolds", "writeFileLegalHolds", "readFileRetentions", "writeFileRetentions",
+  "bypassGovernance",
+];
+
+export class ServerState {
+  readonly db: Database;
+  readonly blobs: Blobs;
+  readonly clock = new Clock();
+  readonly journal = new Journal();
+  readonly faults = new Faults();
+  limits: Limits;
+  readonly accountId: string;
+  readonly masterKeyId: string;
+  readonly masterKey: string;
+  /** Base URL of this server (http://host:port), set once listening. */
+  url = "";
+  /** Counters for X-Bz-Test-Mode (B2 fails "some" requests: here every third). */
+  testModeCounter = 0;
+
+  constructor(options: StateOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.db = openDatabase(join(options.dataDir, "b2kit.sqlite"));
+    this.db.exec(SCHEMA);
+    this.blobs = new Blobs(options.dataDir);
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    const meta = (k: string): string | undefined => (this.db.prepare("SELECT v FROM meta WHERE k = ?").get(k) as { v: string } | undefined)?.v;
+    const setMeta = (k: string, v: string): void => void this.db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)").run(k, v);
+    this.accountId = meta("accountId") ?? randomBytes(6).toString("hex");
+    setMeta("accountId", this.accountId);
+    this.masterKeyId = options.keyId ?? meta("masterKeyId") ?? this.accountId;
+    this.masterKey = options.key ?? meta("masterKey") ?? `K000${randomBytes(15).toString("base64url")}`;
+    setMeta("masterKeyId", this.masterKeyId);
+    setMeta("masterKey", this.masterKey);
+    this.db.prepare("DELETE FROM keys WHERE master = 1").run();
+    this.db
+      .prepare("INSERT OR REPLACE INTO keys (keyId, secret, keyName, capabilities, bucketIds, namePrefix, expiration, master) VALUES (?, ?, 'master', ?, NULL, NULL, NULL, 1)")
+      .run(this.masterKeyId, this.masterKey, JSON.stringify(ALL_CAPABILITIES));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export const newId = (bytes = 12): string => randomBytes(bytes).toString("hex");

@@ -1,0 +1,102 @@
+/**
+ * Request validation compiled from spec/b2.yaml with Ajv (JSON Schema 2020-12, as OpenAPI 3.1 uses). Each
+ * operation's JSON request body schema (or, for GET-only operations, its query parameters) is compiled once.
+ */
+import { Ajv2020, type ValidateFunction, type ErrorObject } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { findOperation, loadSpec, pointer, type Json } from "./spec.js";
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+const SPEC_ID = "b2-spec";
+let ajv: Ajv2020 | null | undefined;
+const compiled = new Map<string, ValidateFunction | null>();
+
+function instance(): Ajv2020 | null {
+  if (ajv !== undefined) return ajv;
+  const spec = loadSpec();
+  if (!spec) return (ajv = null);
+  const a = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
+  addFormats(a);
+  a.addSchema({ ...spec.doc, $id: SPEC_ID });
+  return (ajv = a);
+}
+
+/** The compiled request validator of an operation, or null when the spec has none (or is absent). */
+function validatorFor(op: string): ValidateFunction | null {
+  if (compiled.has(op)) return compiled.get(op) ?? null;
+  const a = instance();
+  const spec = loadSpec();
+  let fn: ValidateFunction | null = null;
+  if (a && spec) {
+    const found = findOperation(spec.doc, op, "post");
+    const body = (found?.operation["requestBody"] as Json | undefined)?.["content"] as Record<string, Json> | undefined;
+    if (found && body?.["application/json"]?.["schema"]) {
+      fn = a.compile({ $ref: `${SPEC_ID}#/${pointer("paths", found.path, found.method, "requestBody", "content", "application/json", "schema")}` });
+    } else if (found && found.method === "get") {
+      const params = ((found.operation["parameters"] ?? []) as Json[]).map((p) => resolveRef(spec.doc, p)).filter((p) => p["in"] === "query");
+      if (params.length) {
+        fn = a.compile({
+          type: "object",
+          required: params.filter((p) => p["required"]).map((p) => p["name"]),
+          properties: Object.fromEntries(params.map((p) => [p["name"], rebase(p["schema"] ?? {})])),
+        });
+      }
+    }
+  }
+  compiled.set(op, fn);
+  return fn;
+}
+
+/** A validator, or null (with one warning) when the spec's schema for `op` does not compile. */
+function safeValidatorFor(op: string): ValidateFunction | null {
+  try {
+    return validatorFor(op);
+  } catch (error) {
+    console.error(`b2kit server: request schema of ${op} does not compile: ${(error as Error).message}`);
+    compiled.set(op, null);
+    return null;
+  }
+}
+
+function resolveRef(doc: Json, node: Json): Json {
+  const ref = node["$ref"];
+  if (typeof ref !== "string" || !ref.startsWith("#/")) return node;
+  let cur: unknown = doc;
+  for (const part of ref.slice(2).split("/")) cur = (cur as Json)[part.replace(/~1/g, "/").replace(/~0/g, "~")];
+  return (cur ?? {}) as Json;
+}
+
+/** Rewrites local refs of a schema lifted out of the document so they still resolve into it. */
+function rebase(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(rebase);
+  if (!schema || typeof schema !== "object") return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [k, k === "$ref" && typeof v === "string" && v.startsWith("#") ? `${SPEC_ID}${v}` : rebase(v)]),
+  );
+}
+
+/** Older API versions name a few request fields differently; validate their v4 equivalent. */
+export function toV4(op: string, version: number, body: Json): Json {
+  if (version < 4 && op === "b2_create_key" && typeof body["bucketId"] === "string") {
+    const { bucketId, ...rest } = body;
+    return { ...rest, bucketIds: [bucketId] };
+  }
+  return body;
+}
+
+/** A message naming the offending field, or null when the body is valid (or no schema applies). */
+export function validateRequest(op: string, version: number, body: Json): string | null {
+  const fn = safeValidatorFor(op);
+  if (!fn || fn(toV4(op, version, body))) return null;
+  return describe(fn.errors?.[0]);
+}
+
+export function describe(error: ErrorObject | undefined): string {
+  if (!error) return "invalid request";
+  const params = error.params as Record<string, unknown>;
+  const field = [error.instancePath.replace(/^\//, "").replace(/\//g, "."), params["missingProperty"] ?? params["additionalProperty"]]
+    .filter((s) => s !== undefined && s !== "")
+    .join(".");
+  const extra = params["additionalProperty"] !== undefined ? " (unknown field)" : "";
+  return `${field || "body"}: ${error.message ?? "invalid"}${extra}`;
+}
