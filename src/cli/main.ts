@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/** The `b2kit` command. This file adds the `server` command; the others live in run.ts. */
+import { flagNumber, flagString, type Parsed } from "./args.js";
+import { runCli } from "./run.js";
+import { runServer } from "../server/run.js";
+
+/** `b2kit server [--port P] [--host H] [--data DIR]`: options of the server command, in one place. */
+export function serverOptions(args: Parsed): { port?: number; host?: string; dataDir?: string } {
+  const port = flagNumber(args, "port");
+  const host = flagString(args, "host");
+  const dataDir = flagString(args, "data");
+  return { ...(port !== undefined ? { port } : {}), ...(host !== undefined ? { host } : {}), ...(dataDir !== undefined ? { dataDir } : {}) };
+}
+
+async function serverCommand(args: Parsed): Promise<number> {
+  const running = await runServer(serverOptions(args));
+  process.stdout.write(
+    `b2kit local B2 server listening on ${running.url}\n` +
+      `  data:                   ${running.dataDir}${args.flags.has("data") ? "" : " (temporary)"}\n` +
+      `  B2_AUTH_URL=${running.url}\n  B2_APPLICATION_KEY_ID=${running.keyId}\n  B2_APPLICATION_KEY=${running.key}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => void running.close().then(resolve);
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  return 0;
+}
+
+const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, { server: serverCommand });
+process.exitCode = code;
