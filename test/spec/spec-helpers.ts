@@ -1,9 +1,11 @@
 /** Loads spec/b2.yaml once and compiles its schemas with Ajv 2020, as the local server does. */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
 import { parse } from "yaml";
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const specPath = `${repoRoot}spec/b2.yaml`;
@@ -68,7 +70,7 @@ export function responseJsonSchema(op: Operation, status: number): Json | undefi
 /** Ajv 2020 over the whole spec document, so `#/components/schemas/X` refs resolve as written. */
 export function makeAjv(options: { coerceTypes?: boolean } = {}): Ajv2020 {
   const ajv = new Ajv2020({ strict: false, allErrors: true, ...options });
-  addFormats.default(ajv);
+  addFormats(ajv);
   ajv.addFormat("binary", true);
   ajv.addSchema(spec as object, "b2.yaml");
   return ajv;
@@ -81,12 +83,10 @@ const cache = new Map<string, ValidateFunction>();
 /** Compiles a schema found inside the spec (refs resolve against the spec document). */
 export function validator(schema: Json, opts: { coerce?: boolean } = {}): ValidateFunction {
   const key = `${opts.coerce ? "c" : "s"}:${JSON.stringify(schema)}`;
-  let fn = cache.get(key);
-  if (!fn) {
-    const wrapped = { $id: `inline-${cache.size}`, ...rebase(schema) };
-    fn = (opts.coerce ? coercing : ajv).compile(wrapped);
-    cache.set(key, fn);
-  }
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const fn = (opts.coerce ? coercing : ajv).compile({ $id: `inline-${cache.size}`, ...rebase(schema) });
+  cache.set(key, fn);
   return fn;
 }
 
