@@ -92,7 +92,12 @@ export class Blobs {
         if (segStart <= segEnd) {
           const file = (await open(join(dataDir, seg.path), "r")).createReadStream({ start: segStart, end: segEnd, highWaterMark: 1 << 20 });
           const src: Readable = seg.iv && key ? file.pipe(decipherAt(key, Buffer.from(seg.iv, "hex"), segStart)) : file;
-          for await (const chunk of src) if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+          for await (const chunk of src) {
+            if (out.destroyed) break;
+            // Wait for the reader, or stop when it goes away (client aborted): no leaked file handles.
+            if (!out.write(chunk)) await new Promise((r) => (out.once("drain", r), out.once("close", r)));
+          }
+          if (out.destroyed) return;
         }
         base += seg.length;
         if (base > end) break;
