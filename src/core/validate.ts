@@ -16,10 +16,6 @@ export function checkFileName(fileName: unknown, operation?: string): asserts fi
   if (/[\u0000-\u001f\u007f]/.test(name)) fail("must not contain control characters (code points below 32) or DEL (127)");
   if (name.startsWith("/") || name.endsWith("/")) fail("must not start or end with '/'");
   if (name.includes("//")) fail("must not contain '//'");
-  if (name.includes("\\")) fail("must not contain backslashes");
-  for (const segment of name.split("/")) {
-    if (utf8Length(segment) > 250) fail("each '/'-separated segment must be at most 250 bytes");
-  }
 }
 
 export function checkBucketName(bucketName: unknown, operation?: string): void {
