@@ -1,0 +1,71 @@
+import { spawnSync } from "node:child_process";
+import { Worker } from "node:worker_threads";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Session } from "./support.js";
+
+let s: Session;
+beforeAll(async () => {
+  s = await Session.start();
+});
+afterAll(() => s.close());
+
+describe("request validation from spec/b2.yaml", () => {
+  it("a missing required field is 400 bad_request naming the field", async () => {
+    const r = await s.call("b2_create_bucket", { accountId: s.accountId, bucketType: "allPrivate" });
+    expect([r.status, r.body.code]).toEqual([400, "bad_request"]);
+    expect(r.body.message).toMatch(/bucketName/);
+  });
+
+  it("a wrongly typed field is 400 naming the field", async () => {
+    const b = await s.bucket();
+    const r = await s.call("b2_list_file_names", { bucketId: b.bucketId, maxFileCount: "many" });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toMatch(/maxFileCount/);
+  });
+
+  it("optional fields sent as null are accepted", async () => {
+    const b = await s.bucket();
+    const r = await s.call("b2_list_file_names", { bucketId: b.bucketId, startFileName: null, maxFileCount: null, prefix: null, delimiter: null });
+    expect(r.status).toBe(200);
+  });
+
+  it("malformed JSON, unknown operations and unknown paths get B2 error bodies", async () => {
+    const bad = await fetch(`${s.url}/b2api/v4/b2_list_buckets`, { method: "POST", headers: { authorization: s.token }, body: "{nope" });
+    expect([bad.status, ((await bad.json()) as any).code]).toEqual([400, "bad_json"]);
+    const unknown = await fetch(`${s.url}/b2api/v4/b2_fly`, { method: "POST", body: "{}" });
+    expect([unknown.status, ((await unknown.json()) as any).code]).toEqual([404, "not_found"]);
+    const elsewhere = await fetch(`${s.url}/../../etc/passwd`);
+    expect(elsewhere.status).toBe(404);
+  });
+
+  it("answers the GET form of notification rules with the query validated", async () => {
+    const r = await s.call("b2_get_bucket_notification_rules", {}, { method: "GET" });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toMatch(/bucketId/);
+  });
+});
+
+describe("off the caller's thread", () => {
+  it("keeps answering while this thread is blocked in a synchronous call", () => {
+    // spawnSync blocks this thread until the child finishes; the child's request must be answered meanwhile.
+    const script = `fetch(${JSON.stringify(`${s.url}/b2api/v4/b2_list_buckets`)}, { method: "POST", headers: { authorization: ${JSON.stringify(s.token)} }, body: JSON.stringify({ accountId: ${JSON.stringify(s.accountId)} }) }).then((r) => console.log(r.status))`;
+    const out = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 20_000 });
+    expect(out.stdout.trim()).toBe("200");
+  });
+
+  it("keeps answering while this thread waits in Atomics.wait for a worker's request (Blocking-style)", () => {
+    const shared = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(
+      `const { workerData } = require("node:worker_threads");
+       const flag = new Int32Array(workerData.buffer);
+       fetch(workerData.url).then((r) => { Atomics.store(flag, 1, r.status); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); });`,
+      { eval: true, workerData: { buffer: shared.buffer, url: `${s.url}/__b2kit/clock` } },
+    );
+    try {
+      expect(Atomics.wait(shared, 0, 0, 15_000)).toBe("ok");
+      expect(Atomics.load(shared, 1)).toBe(200);
+    } finally {
+      void worker.terminate();
+    }
+  });
+});
