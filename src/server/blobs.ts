@@ -45,6 +45,7 @@ export class Blobs {
     const iv = options.key ? randomBytes(16) : undefined;
     const cipher = options.key && iv ? createCipheriv("aes-256-ctr", options.key, iv) : undefined;
     const hasher = new Transform({
+      highWaterMark: 4 << 20,
       transform(chunk: Buffer, _enc, done: TransformCallback) {
         let data = chunk;
         if (hold > 0) {
@@ -61,7 +62,7 @@ export class Blobs {
       },
     });
     try {
-      await pipeline(source, hasher, createWriteStream(tmp, { highWaterMark: 1 << 20 }));
+      await pipeline(source, hasher, createWriteStream(tmp, { highWaterMark: 4 << 20 }));
       // fsync flushes the inode's data whichever descriptor asks: the content is on disk before any commit.
       const handle = await open(tmp, "r+");
       await handle.sync().finally(() => handle.close());
@@ -95,7 +96,7 @@ export class Blobs {
           for await (const chunk of src) {
             if (out.destroyed) break;
             // Wait for the reader, or stop when it goes away (client aborted): no leaked file handles.
-            if (!out.write(chunk)) await new Promise((r) => (out.once("drain", r), out.once("close", r)));
+            if (!out.write(chunk)) await drainOrClose(out);
           }
           if (out.destroyed) return;
         }
@@ -116,6 +117,18 @@ export class Blobs {
   async remove(segments: Segment[]): Promise<void> {
     for (const seg of segments) await rm(join(this.dataDir, seg.path), { force: true });
   }
+}
+
+function drainOrClose(out: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off("drain", done);
+      out.off("close", done);
+      resolve();
+    };
+    out.on("drain", done);
+    out.on("close", done);
+  });
 }
 
 /** A CTR decipher positioned at byte `offset` of the stream (counter = iv + offset/16, then skip offset%16). */

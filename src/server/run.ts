@@ -1,5 +1,5 @@
 /** Starts a server in this process (the child's job; also the CLI's). */
-import { mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, type Shape } from "./app.js";
@@ -24,9 +24,22 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/**
+ * Where a temporary store goes: RAM-backed /dev/shm when present (a throwaway store needs no disk durability, and
+ * disk writeback would otherwise be what limits client benchmarks), else the OS temp dir.
+ */
+function temporaryRoot(): string {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
+  }
+}
+
 export async function runServer(config: RunConfig): Promise<Running> {
   const temporary = config.dataDir === undefined;
-  const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), "b2kit-server-"));
+  const dataDir = config.dataDir ?? mkdtempSync(join(temporaryRoot(), "b2kit-server-"));
   const state = new ServerState({ dataDir, keyId: config.keyId, key: config.key, limits: mergeLimits(DEFAULT_LIMITS, config.limits ?? {}) });
   const server = createApp(state, config.shape);
   const host = config.host ?? "127.0.0.1";

@@ -1,0 +1,94 @@
+/**
+ * Local B2 server throughput on loopback: upload (b2_upload_file) and download (by id) MB/s, against a plain
+ * node:http sink/source child process in the same run (the ceiling of Node HTTP on this machine). Prints medians
+ * and the ratio (the goal is >= 80% of the baseline).
+ * Run: node --import tsx bench/server-throughput.ts [sizeMB] [rounds]
+ */
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { startServer } from "../src/server/index.js";
+
+const SIZE = Number(process.argv[2] ?? 64) * 1_000_000;
+const ROUNDS = Number(process.argv[3] ?? 5);
+const data = randomBytes(SIZE);
+const dataSha1 = createHash("sha1").update(data).digest("hex");
+
+const BASELINE = `
+const http = require("node:http");
+const body = Buffer.alloc(${SIZE}, 1);
+http.createServer((req, res) => {
+  if (req.method === "POST") { req.on("data", () => {}); req.on("end", () => res.end("{}")); return; }
+  res.writeHead(200, { "content-length": body.length });
+  for (let i = 0; i < body.length; i += 1 << 20) res.write(body.subarray(i, i + (1 << 20)));
+  res.end();
+}).listen(0, "127.0.0.1", function () { console.log(this.address().port); });`;
+
+async function startBaseline(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ["-e", BASELINE], { stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
+  return { url: `http://127.0.0.1:${line}`, stop: () => child.kill() };
+}
+
+async function drain(response: Response): Promise<number> {
+  let n = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) n += chunk.length;
+  return n;
+}
+
+const mbps = (ms: number): number => SIZE / 1e6 / (ms / 1000);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+const baseline = await startBaseline();
+const server = await startServer({});
+const auth = (await (
+  await fetch(`${server.url}/b2api/v4/b2_authorize_account`, { headers: { authorization: `Basic ${Buffer.from(`${server.keyId}:${server.key}`).toString("base64")}` } })
+).json()) as { authorizationToken: string; accountId: string };
+const api = async (op: string, body: unknown): Promise<any> =>
+  (await fetch(`${server.url}/b2api/v4/${op}`, { method: "POST", headers: { authorization: auth.authorizationToken }, body: JSON.stringify(body) })).json();
+const bucket = await api("b2_create_bucket", { accountId: auth.accountId, bucketName: "bench-bucket", bucketType: "allPrivate" });
+const upload = await api("b2_get_upload_url", { bucketId: bucket.bucketId });
+
+const results = { baseUp: [] as number[], baseDown: [] as number[], up: [] as number[], down: [] as number[] };
+let fileId = "";
+for (let round = 0; round < ROUNDS; round++) {
+  results.baseUp.push(mbps(await timed(async () => drain(await fetch(baseline.url, { method: "POST", body: data })))));
+  results.up.push(
+    mbps(
+      await timed(async () => {
+        const r = await fetch(upload.uploadUrl, {
+          method: "POST",
+          headers: { authorization: upload.authorizationToken, "x-bz-file-name": `f${round}`, "content-type": "application/octet-stream", "x-bz-content-sha1": dataSha1 },
+          body: data,
+        });
+        const f = (await r.json()) as { fileId: string };
+        if (r.status !== 200) throw new Error(`upload failed: ${JSON.stringify(f)}`);
+        fileId = f.fileId;
+      }),
+    ),
+  );
+  results.baseDown.push(mbps(await timed(async () => drain(await fetch(baseline.url)))));
+  results.down.push(
+    mbps(
+      await timed(async () => {
+        const n = await drain(await fetch(`${server.url}/b2api/v4/b2_download_file_by_id?fileId=${fileId}`, { headers: { authorization: auth.authorizationToken } }));
+        if (n !== SIZE) throw new Error(`short download: ${n}`);
+      }),
+    ),
+  );
+}
+await server.close();
+baseline.stop();
+
+const line = (label: string, mine: number[], base: number[]): string =>
+  `${label.padEnd(9)} server ${median(mine).toFixed(0).padStart(5)} MB/s   plain node:http ${median(base).toFixed(0).padStart(5)} MB/s   ratio ${((100 * median(mine)) / median(base)).toFixed(0)}%`;
+console.log(`${SIZE / 1e6} MB bodies, ${ROUNDS} rounds, medians (upload includes SHA-1 + MD5 + fsync + SQLite commit)`);
+console.log(line("upload", results.up, results.baseUp));
+console.log(line("download", results.down, results.baseDown));
