@@ -17,6 +17,13 @@ export function createApp(state: ServerState, shape?: Shape): Server {
     else run();
   });
   if (shape?.bytesPerSec) shapeConnections(server, shape.bytesPerSec);
+  // Requests Node's parser rejects (oversized headers, malformed HTTP) still get a B2 error body.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const body = JSON.stringify({ status, code: "bad_request", message: `malformed request (${error.code ?? "parse error"})` });
+    socket.end(`HTTP/1.1 ${status} Bad Request\r\nContent-Type: application/json;charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   return server;
 }
 

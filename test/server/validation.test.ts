@@ -38,6 +38,13 @@ describe("request validation from spec/b2.yaml", () => {
     expect(elsewhere.status).toBe(404);
   });
 
+  it("oversized headers get a B2 error body, and the server keeps answering", async () => {
+    const r = await fetch(`${s.url}/b2api/v4/b2_list_buckets`, { method: "POST", headers: { "x-big": "x".repeat(40_000) }, body: "{}" });
+    expect(r.status).toBe(431);
+    expect(((await r.json()) as any).code).toBe("bad_request");
+    expect((await s.call("b2_list_buckets", { accountId: s.accountId })).status).toBe(200);
+  });
+
   it("answers the GET form of notification rules with the query validated", async () => {
     const r = await s.call("b2_get_bucket_notification_rules", {}, { method: "GET" });
     expect(r.status).toBe(400);
