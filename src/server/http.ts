@@ -8,7 +8,7 @@ import type { Fault } from "./faults.js";
 import { OPS } from "./ops/index.js";
 import type { ServerState } from "./state.js";
 import type { Ctx, Result } from "./types.js";
-import { validateRequest } from "./validate.js";
+import { validateHeaders, validateRequest } from "./validate.js";
 import { throttle } from "./wire.faults.js";
 
 const MAX_JSON_BODY = 1 << 20;
@@ -69,6 +69,8 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
     }
     if (fault?.wire === "reset_mid_body" && UPLOAD_OPS.has(op)) return resetMidUpload(req);
     testMode(state, req, op);
+    const badHeader = validateHeaders(op, method, req.headers);
+    if (badHeader) throw new B2Fail(400, "bad_request", badHeader);
     if (def.kind === "json") ctx.body = await readJsonBody(req, url, method, ctx.version, op);
     const result = await def.handler(ctx);
     await send(ctx, result, fault);

@@ -75,6 +75,59 @@ function rebase(schema: unknown): unknown {
   );
 }
 
+/**
+ * Header parameters of an operation (uploads: X-Bz-File-Name, X-Bz-Content-Sha1, X-Bz-Part-Number...), compiled as one
+ * object schema over lower-cased header names with type coercion (headers are strings; some are integers).
+ * `Range` is left out: HTTP says an unparseable range is ignored (whole file, 200), which B2 follows.
+ */
+const headerValidators = new Map<string, ValidateFunction | null>();
+let coercing: Ajv2020 | null | undefined;
+const SKIPPED_HEADERS = new Set(["range", "authorization"]);
+
+function headerValidatorFor(op: string, method: string): ValidateFunction | null {
+  const key = `${op} ${method}`;
+  if (headerValidators.has(key)) return headerValidators.get(key) ?? null;
+  const spec = loadSpec();
+  let fn: ValidateFunction | null = null;
+  if (spec) {
+    if (coercing === undefined) {
+      coercing = new Ajv2020({ strict: false, coerceTypes: true });
+      addFormats(coercing);
+      coercing.addSchema({ ...spec.doc, $id: SPEC_ID });
+    }
+    const found = method === "HEAD" ? findOperation(spec.doc, `${op}_head`) : findOperation(spec.doc, op, method.toLowerCase());
+    const params = ((found?.operation["parameters"] ?? []) as Json[])
+      .map((p) => resolveRef(spec.doc, p))
+      .filter((p) => p["in"] === "header" && !SKIPPED_HEADERS.has(String(p["name"]).toLowerCase()));
+    if (coercing && params.length) {
+      fn = coercing.compile({
+        type: "object",
+        required: params.filter((p) => p["required"]).map((p) => String(p["name"]).toLowerCase()),
+        properties: Object.fromEntries(params.map((p) => [String(p["name"]).toLowerCase(), rebase(p["schema"] ?? {})])),
+      });
+    }
+  }
+  headerValidators.set(key, fn);
+  return fn;
+}
+
+/** A message naming the offending header, or null. Names in messages use the spec's spelling where known. */
+export function validateHeaders(op: string, method: string, headers: Record<string, string | string[] | undefined>): string | null {
+  let fn: ValidateFunction | null;
+  try {
+    fn = headerValidatorFor(op, method);
+  } catch (error) {
+    console.error(`b2kit server: header schema of ${op} does not compile: ${(error as Error).message}`);
+    headerValidators.set(`${op} ${method}`, null);
+    return null;
+  }
+  if (!fn) return null;
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) copy[k] = v;
+  if (fn(copy)) return null;
+  return describe(fn.errors?.[0]);
+}
+
 /** Older API versions name a few request fields differently; validate their v4 equivalent. */
 export function toV4(op: string, version: number, body: Json): Json {
   if (version < 4 && op === "b2_create_key" && typeof body["bucketId"] === "string") {

@@ -38,6 +38,17 @@ describe("request validation from spec/b2.yaml", () => {
     expect(elsewhere.status).toBe(404);
   });
 
+  it("upload headers are validated against the spec's header parameters, naming the header", async () => {
+    const b = await s.bucket();
+    const sha = await s.upload(b.bucketId, "h.txt", "h", { "x-bz-content-sha1": "not-a-sha1" });
+    expect(sha.status).toBe(400);
+    expect(sha.body.message).toMatch(/x-bz-content-sha1/i);
+    const u = await s.uploadUrl(b.bucketId);
+    const noName = await fetch(u.uploadUrl, { method: "POST", headers: { authorization: u.authorizationToken, "content-type": "text/plain", "x-bz-content-sha1": "do_not_verify" }, body: "x" });
+    expect(noName.status).toBe(400);
+    expect(((await noName.json()) as any).message).toMatch(/x-bz-file-name/i);
+  });
+
   it("oversized headers get a B2 error body, and the server keeps answering", async () => {
     const r = await fetch(`${s.url}/b2api/v4/b2_list_buckets`, { method: "POST", headers: { "x-big": "x".repeat(40_000) }, body: "{}" });
     expect(r.status).toBe(431);
