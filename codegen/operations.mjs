@@ -30,31 +30,34 @@
 
 /** @type {import("./table-types").HandleSpec[]} */
 export const handles = [
-  { class: "Client", fields: [] },
+  { class: "Client", doc: "The B2 client: authorization, buckets, keys, and handles on any file.", fields: [] },
   {
     class: "Bucket",
+    doc: "A bucket: uploads, listings, large files, notification rules and settings.",
     fields: [
-      { name: "bucketId", type: "string" },
-      { name: "bucketName", type: "string", optional: true },
+      { name: "bucketId", type: "string", doc: "The bucket's id." },
+      { name: "bucketName", type: "string", optional: true, doc: "The bucket's name, when the handle came from a listing or creation." },
     ],
   },
   {
     class: "File",
+    doc: "A file version (or an unfinished large file): downloads, copies, retention, legal hold, deletion.",
     fields: [
-      { name: "fileId", type: "string" },
-      { name: "bucketId", type: "string", optional: true },
-      { name: "fileName", type: "string", optional: true },
+      { name: "fileId", type: "string", doc: "The file version's id." },
+      { name: "bucketId", type: "string", optional: true, doc: "The bucket's id, when known." },
+      { name: "fileName", type: "string", optional: true, doc: "The file name, when known (looked up when needed)." },
     ],
   },
   {
     class: "Parts",
+    doc: "The parts of an unfinished large file: upload, copy, list, finish.",
     fields: [
-      { name: "fileId", type: "string" },
-      { name: "bucketId", type: "string", optional: true },
-      { name: "partNumber", type: "number" },
+      { name: "fileId", type: "string", doc: "The large file's id." },
+      { name: "bucketId", type: "string", optional: true, doc: "The bucket's id, when known." },
+      { name: "partNumber", type: "number", doc: "The last part number used; the next part is `partNumber + 1`." },
     ],
   },
-  { class: "Key", fields: [{ name: "keyId", type: "string" }] },
+  { class: "Key", doc: "An application key.", fields: [{ name: "keyId", type: "string", doc: "The application key's id." }] },
 ];
 
 const fileHandleFromModel = { fileId: "model.fileId", bucketId: "model.bucketId", fileName: "model.fileName" };

@@ -49,9 +49,12 @@ export interface HandleField {
   name: string;
   type: string;
   optional?: boolean;
+  doc: string;
 }
 
 export interface HandleSpec {
   class: ClassName;
+  /** The class's doc comment (the flavor's note is added). */
+  doc: string;
   fields: HandleField[];
 }

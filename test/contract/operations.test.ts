@@ -96,7 +96,7 @@ for (const flavor of flavors) {
           const chunks = result as Uint8Array[];
           expect(chunks.length).toBeGreaterThan(0);
           for (const chunk of chunks) expect(chunk).toBeInstanceOf(Uint8Array);
-        } else if (row.handleState || ["Bucket.upload", "Bucket.uploadFile", "Bucket.uploadStream"].includes(scenario.op)) {
+        } else if ("handleState" in row || ["Bucket.upload", "Bucket.uploadFile", "Bucket.uploadStream"].includes(scenario.op)) {
           const [model, handle] = result as [Record<string, unknown>, unknown];
           expect(typeof model).toBe("object");
           expect(Object.values(flavor.handles).some((cls) => handle instanceof cls)).toBe(true);

@@ -1,6 +1,6 @@
 /** Conformance: buckets, notification rules and keys, through both hierarchies on the local server. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequest, Conflict, Unauthorized, type Awaiting } from "../../src/index.js";
+import { BadRequest, Conflict, Unauthorized, type Awaiting, type AwaitingBucket, type BucketModel } from "../../src/index.js";
 import { client, failure, flavors, startLocal, text, uniqueName, type Server } from "./support.js";
 
 let server: Server;
@@ -99,7 +99,7 @@ describe.each(flavors)("%s: buckets and keys", (flavor) => {
   });
 
   it("enforces a key restricted to 2 of 3 buckets and to a name prefix", async () => {
-    const buckets = [];
+    const buckets: [BucketModel, AwaitingBucket][] = [];
     for (let i = 0; i < 3; i++) buckets.push(await b2.createBucket({ bucketName: uniqueName(`scope${i}`) }));
     const [k] = await b2.createKey({
       keyName: uniqueName("scoped"),

@@ -46,7 +46,7 @@ export async function startRecordingProxy(upstreamPort: number): Promise<Recordi
     }
     // X-B2kit-Prefer becomes Prism's Prefer header on every call but authorization, so a test
     // can force a documented error answer on the operation under test.
-    const headers = { ...req.headers, host: `127.0.0.1:${upstreamPort}` };
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${upstreamPort}` };
     const prefer = headers["x-b2kit-prefer"];
     delete headers["x-b2kit-prefer"];
     if (prefer && !req.url?.includes("b2_authorize_account")) headers["prefer"] = prefer;

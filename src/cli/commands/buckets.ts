@@ -1,12 +1,13 @@
 /** `b2kit bucket list|create|update|delete`. */
 import { flagString, UsageError, type Parsed } from "../args.js";
+import type { BucketModel } from "../../models.js";
 import type { Context } from "../context.js";
 
 export async function bucketCommand(ctx: Context, args: Parsed): Promise<void> {
   const [, sub, name, type] = args.positionals;
   switch (sub) {
     case "list": {
-      const rows = [];
+      const rows: BucketModel[] = [];
       for await (const [model] of ctx.b2.buckets()) rows.push(model);
       ctx.out.result(rows, () => rows.map((b) => `${b.bucketId}  ${b.bucketType.padEnd(10)}  ${b.bucketName}`));
       return;

@@ -2,7 +2,7 @@
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { NotFound } from "../../errors.js";
-import type { FileModel } from "../../models.js";
+import type { FileDeleteModel, FileModel } from "../../models.js";
 import { flagNumber, parseB2Path, UsageError, type Parsed } from "../args.js";
 import type { Context } from "../context.js";
 
@@ -72,7 +72,7 @@ export async function rmCommand(ctx: Context, args: Parsed): Promise<void> {
   const { bucket: bucketName, name } = parseB2Path(args.positionals[1]);
   if (!name) throw new UsageError("usage: b2kit rm [--versions] b2://BUCKET/NAME");
   const [, bucket] = await ctx.findBucket(bucketName);
-  const deleted = [];
+  const deleted: FileDeleteModel[] = [];
   for await (const [model, file] of bucket.fileVersions({ prefix: name, startFileName: name })) {
     if (model.fileName !== name) break;
     deleted.push(await file.delete(model.fileName));

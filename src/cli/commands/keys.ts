@@ -1,12 +1,13 @@
 /** `b2kit key list|create|delete`. */
 import { flagNumber, flagString, UsageError, type Parsed } from "../args.js";
+import type { KeyModel } from "../../models.js";
 import type { Context } from "../context.js";
 
 export async function keyCommand(ctx: Context, args: Parsed): Promise<void> {
   const [, sub, first, caps] = args.positionals;
   switch (sub) {
     case "list": {
-      const rows = [];
+      const rows: KeyModel[] = [];
       for await (const [model] of ctx.b2.keys()) rows.push(model);
       ctx.out.result(rows, () => rows.map((k) => `${k.applicationKeyId}  ${k.keyName}  ${k.capabilities.join(",")}`));
       return;
