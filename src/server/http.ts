@@ -123,7 +123,7 @@ async function readJsonBody(req: IncomingMessage, url: URL, method: string, vers
   // B2 accepts optional fields sent as null: treat them as absent.
   for (const [k, v] of Object.entries(body)) if (v === null) delete body[k];
   const problem = validateRequest(op, version, body);
-  if (problem) throw new B2Fail(400, "bad_request", problem);
+  if (problem) throw new B2Fail(400, problem.code, problem.message);
   return body;
 }
 

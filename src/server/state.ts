@@ -37,6 +37,8 @@ export class ServerState {
   readonly masterKey: string;
   /** Base URL of this server (http://host:port), set once listening. */
   url = "";
+  /** Upload tokens with an upload in progress (B2 answers auth_token_limit to a second, concurrent one). */
+  readonly uploadsInFlight = new Set<string>();
   /** Counters for X-Bz-Test-Mode (B2 fails "some" requests: here every third). */
   testModeCounter = 0;
 

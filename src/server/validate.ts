@@ -137,11 +137,21 @@ export function toV4(op: string, version: number, body: Json): Json {
   return body;
 }
 
-/** A message naming the offending field, or null when the body is valid (or no schema applies). */
-export function validateRequest(op: string, version: number, body: Json): string | null {
+/** B2's specific codes for some schema violations (the spec documents them per operation). */
+function codeFor(error: ErrorObject | undefined): string {
+  if (!error) return "bad_request";
+  const field = error.instancePath.split("/")[1] ?? "";
+  if (/^max\w+Count$/.test(field) && (error.keyword === "maximum" || error.keyword === "minimum")) return "out_of_range";
+  if (field === "eventNotificationRules" && error.instancePath.endsWith("/eventTypes") && error.keyword === "minItems") return "event_types_empty";
+  if (field === "eventNotificationRules" && /\/eventTypes\/\d+$/.test(error.instancePath)) return "event_type_invalid";
+  return "bad_request";
+}
+
+/** The problem (a message naming the offending field, and B2's code), or null when valid or no schema applies. */
+export function validateRequest(op: string, version: number, body: Json): { message: string; code: string } | null {
   const fn = safeValidatorFor(op);
   if (!fn || fn(toV4(op, version, body))) return null;
-  return describe(fn.errors?.[0]);
+  return { message: describe(fn.errors?.[0]), code: codeFor(fn.errors?.[0]) };
 }
 
 export function describe(error: ErrorObject | undefined): string {

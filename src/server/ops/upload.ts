@@ -29,6 +29,12 @@ export function uploadPrincipal(ctx: Ctx): Principal {
   const p = authenticate(ctx.state, ctx.req.headers.authorization, "upload");
   if (ctx.params[1] !== undefined) ctx.uploadUrlId = ctx.params[1];
   if (p.uploadTarget !== ctx.params[0] || p.uploadUrlId !== ctx.params[1]) throw new B2Fail(401, "bad_auth_token", "authorization token does not belong to this upload URL");
+  // B2 allows one upload at a time per upload URL token.
+  const token = ctx.req.headers.authorization as string;
+  const busy = ctx.state.uploadsInFlight;
+  if (busy.has(token)) throw badRequest("more than one upload using auth token at the same time", "auth_token_limit");
+  busy.add(token);
+  ctx.res.once("close", () => busy.delete(token));
   return p;
 }
 
