@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Session, sha1 } from "./support.js";
 
@@ -102,5 +102,29 @@ describe("large files", () => {
     const second = await s.ok("b2_list_unfinished_large_files", { bucketId: b.bucketId, startFileId: first.nextFileId });
     expect(second.files.map((f: any) => f.fileId)).toEqual(ids.slice(2));
     expect((await s.call("b2_list_unfinished_large_files", { bucketId: b.bucketId, maxFileCount: 101 })).status).toBe(400);
+  });
+
+  it("SSE-C large file: parts encrypted with the customer key, ranges across parts decrypt exactly", async () => {
+    const key = randomBytes(32);
+    const md5 = createHash("md5").update(key).digest("base64");
+    const headers = {
+      "x-bz-server-side-encryption-customer-algorithm": "AES256",
+      "x-bz-server-side-encryption-customer-key": key.toString("base64"),
+      "x-bz-server-side-encryption-customer-key-md5": md5,
+    };
+    const f = await start("secret-large.bin", { serverSideEncryption: { mode: "SSE-C", algorithm: "AES256", customerKey: key.toString("base64"), customerKeyMd5: md5 } });
+    expect(f.serverSideEncryption).toMatchObject({ mode: "SSE-C", customerKeyMd5: md5 });
+    const a = randomBytes(137);
+    const b = randomBytes(61);
+    expect((await part(f.fileId, 1, a)).status).toBe(400);
+    expect((await part(f.fileId, 1, a, headers)).status).toBe(200);
+    expect((await part(f.fileId, 2, b, headers)).status).toBe(200);
+    await s.ok("b2_finish_large_file", { fileId: f.fileId, partSha1Array: [sha1(a), sha1(b)] });
+    const whole = Buffer.concat([a, b]);
+    const path = `/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`;
+    expect((await s.download(path, headers)).bytes.equals(whole)).toBe(true);
+    for (const [from, to] of [[0, 0], [15, 17], [130, 150], [136, 137], [100, 197]] as const)
+      expect((await s.download(path, { ...headers, range: `bytes=${from}-${to}` })).bytes.equals(whole.subarray(from, to + 1))).toBe(true);
+    expect((await s.download(path)).status).toBe(400);
   });
 });
