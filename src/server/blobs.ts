@@ -114,6 +114,17 @@ export class Blobs {
     return this.write(source, writeKey ? { key: writeKey } : {});
   }
 
+  /** Deletes every blob whose path is not in `used`; returns how many. */
+  removeUnused(used: Set<string>): number {
+    let removed = 0;
+    for (const name of readdirSync(join(this.dataDir, "blobs"))) {
+      if (used.has(join("blobs", name))) continue;
+      rmSync(join(this.dataDir, "blobs", name), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   async remove(segments: Segment[]): Promise<void> {
     for (const seg of segments) await rm(join(this.dataDir, seg.path), { force: true });
   }

@@ -60,6 +60,19 @@ export class ServerState {
     this.db
       .prepare("INSERT OR REPLACE INTO keys (keyId, secret, keyName, capabilities, bucketIds, namePrefix, expiration, master) VALUES (?, ?, 'master', ?, NULL, NULL, NULL, 1)")
       .run(this.masterKeyId, this.masterKey, JSON.stringify(ALL_CAPABILITIES));
+    this.collectGarbage();
+  }
+
+  /**
+   * Removes blobs no row refers to: content renamed into blobs/ by an upload that crashed before its commit, or
+   * left behind when a crash fell between a delete's commit and its file removal.
+   */
+  collectGarbage(): number {
+    const used = new Set<string>();
+    for (const row of this.db.prepare("SELECT segments FROM files").all() as { segments: string }[])
+      for (const seg of JSON.parse(row.segments) as { path: string }[]) used.add(seg.path);
+    for (const row of this.db.prepare("SELECT segment FROM parts").all() as { segment: string }[]) used.add((JSON.parse(row.segment) as { path: string }).path);
+    return this.blobs.removeUnused(used);
   }
 
   close(): void {

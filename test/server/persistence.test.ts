@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -72,6 +72,22 @@ describe("persistence", () => {
       expect(versions.files.map((x: any) => x.fileName)).toEqual(["acked.bin"]);
       expect(readdirSync(join(dir, "tmp"))).toEqual([]);
       expect(readdirSync(join(dir, "blobs"))).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("on start, blobs no row refers to (an upload killed between rename and commit) are removed", async () => {
+    const dir = dataDir();
+    const a = await Session.start({ dataDir: dir });
+    const b = await a.bucket();
+    await a.uploaded(b.bucketId, "kept.txt", "kept");
+    await a.close();
+    writeFileSync(join(dir, "blobs", "orphan"), "never committed");
+    const c = await Session.start({ dataDir: dir });
+    try {
+      expect(readdirSync(join(dir, "blobs"))).toHaveLength(1);
+      expect((await c.download(`/file/${b.bucketName}/kept.txt`)).bytes.toString()).toBe("kept");
     } finally {
       await c.close();
     }
