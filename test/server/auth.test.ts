@@ -36,6 +36,14 @@ const table: [string, string, () => Record<string, unknown>][] = [
   ["b2_copy_file", "writeFiles", () => ({ sourceFileId: file.fileId, fileName: "in/copy.txt" })],
   ["b2_get_download_authorization", "shareFiles", () => ({ bucketId: bucket.bucketId, fileNamePrefix: "in/", validDurationInSeconds: 60 })],
   ["b2_set_bucket_notification_rules", "writeBucketNotifications", () => ({ bucketId: bucket.bucketId, eventNotificationRules: [] })],
+  ["b2_finish_large_file", "writeFiles", () => ({ fileId: large.fileId, partSha1Array: ["0".repeat(40)] })],
+  ["b2_cancel_large_file", "writeFiles", () => ({ fileId: large.fileId })],
+  ["b2_copy_part", "writeFiles", () => ({ sourceFileId: file.fileId, largeFileId: large.fileId, partNumber: 1 })],
+  ["b2_copy_part", "readFiles", () => ({ sourceFileId: file.fileId, largeFileId: large.fileId, partNumber: 1 })],
+  ["b2_copy_file", "readFiles", () => ({ sourceFileId: file.fileId, fileName: "in/copy.txt" })],
+  ["b2_delete_key", "deleteKeys", () => ({ applicationKeyId: "0000000000000000000000000" })],
+  ["b2_update_file_retention", "writeFileRetentions", () => ({ fileName: file.fileName, fileId: file.fileId, fileRetention: { mode: null } })],
+  ["b2_update_file_legal_hold", "writeFileLegalHolds", () => ({ fileName: file.fileName, fileId: file.fileId, legalHold: "off" })],
 ];
 
 async function keyWith(capabilities: string[], extra: Record<string, unknown> = {}): Promise<string> {
@@ -46,11 +54,16 @@ async function keyWith(capabilities: string[], extra: Record<string, unknown> = 
 
 describe("capabilities", () => {
   it.each(table)("%s is refused without %s", async (op, capability, body) => {
-    const all = ["listKeys", "writeKeys", "listBuckets", "writeBuckets", "deleteBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles", "shareFiles", "writeBucketNotifications", "readBucketNotifications"];
+    const all = [
+      "listKeys", "writeKeys", "deleteKeys", "listBuckets", "writeBuckets", "deleteBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles",
+      "shareFiles", "writeBucketNotifications", "readBucketNotifications", "writeFileRetentions", "writeFileLegalHolds",
+    ];
     const token = await keyWith(all.filter((c) => c !== capability));
     const r = await s.call(op, body(), { token });
     expect(r.status).toBe(401);
     expect(r.body.code).toBe("unauthorized");
+    // Refused for the right reason: the message names the missing capability.
+    expect(r.body.message).toContain(capability);
   });
 
   it("the notification-rule read needs readBucketNotifications", async () => {
