@@ -49,20 +49,11 @@ async function openOnce(ctx: Context, auth: Authorization, target: DownloadTarge
   const init = { baseUrl: auth.downloadUrl, headers, signal: attempt.signal, parseAs: "stream" as const };
   const client = ctx.client as unknown as { GET(path: string, init: object): Promise<{ error?: unknown; response: Response }> };
   const operation = "fileId" in target ? "b2_download_file_by_id" : "b2_download_file_by_name";
-  const { response } =
+  const { error, response } =
     "fileId" in target
       ? await client.GET("/b2api/v4/b2_download_file_by_id", { ...init, params: { query: { fileId: target.fileId, ...query } } })
       : await client.GET("/file/{bucketName}/{fileName}", { ...init, params: { path: target, query } });
-  if (!response.ok) {
-    const text = await response.text().catch(() => "");
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    throw await errorFromResponse(response, body, operation);
-  }
+  if (!response.ok) throw await errorFromResponse(response, error, operation);
   return response;
 }
 
@@ -149,7 +140,7 @@ export async function* streamOnce(
       if (n < ctx.policy.maxAttempts) await ctx.policy.sleep(backoffMs(n, ctx.policy, failure.retryAfter), settings.signal);
     }
   }
-  throw exhausted(operation, ctx.policy.maxAttempts, last);
+  throw ctx.policy.maxAttempts > 1 ? exhausted(operation, ctx.policy.maxAttempts, last) : last;
 }
 
 /** Collects a whole download into one Uint8Array (allocated once when the size is known). */

@@ -93,7 +93,8 @@ async function postToUploadUrl<T>(
   const attempt = new Attempt(ctx.options.timeoutMs, signal);
   const init = {
     baseUrl,
-    headers: { ...headers, Authorization: url.authorizationToken },
+    // Parts carry no type of their own; without one openapi-fetch would announce JSON.
+    headers: { "Content-Type": "application/octet-stream", ...headers, Authorization: url.authorizationToken },
     body: body as never,
     bodySerializer: (b: unknown) => b,
     signal: attempt.signal,

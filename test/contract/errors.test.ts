@@ -66,8 +66,9 @@ afterAll(async () => {
   for (const c of clients) await c.close();
 });
 
-function make(kind: "Awaiting" | "Blocking", status: number): Awaiting | Blocking {
-  const options = { authUrl: prismUrl, maxAttempts: 1, headers: { "X-B2kit-Prefer": `code=${status}`, "X-B2kit-Test": `errors-${kind}` } };
+function make(kind: "Awaiting" | "Blocking", status: number, op: string): Awaiting | Blocking {
+  const prefer = op === "Client.authorize" ? "X-B2kit-Prefer-Authorize" : "X-B2kit-Prefer";
+  const options = { authUrl: prismUrl, maxAttempts: 1, headers: { [prefer]: `code=${status}`, "X-B2kit-Test": `errors-${kind}` } };
   const client = kind === "Awaiting" ? new Awaiting("002a48fe8875c620000000000", "K002-contract-secret", options) : new Blocking("002a48fe8875c620000000000", "K002-contract-secret", options);
   clients.push(client);
   return client;
@@ -82,7 +83,7 @@ describe("documented errors", () => {
   for (const kind of ["Awaiting", "Blocking"] as const) {
     for (const c of cases) {
       it(`${kind} ${c.scenario.op} → ${c.status} ${c.code}`, async () => {
-        const client = make(kind, c.status);
+        const client = make(kind, c.status, c.scenario.op);
         const target = c.scenario.target(client) as Record<string, (...a: unknown[]) => unknown>;
         let error: unknown;
         try {

@@ -47,9 +47,12 @@ export async function startRecordingProxy(upstreamPort: number): Promise<Recordi
     // X-B2kit-Prefer becomes Prism's Prefer header on every call but authorization, so a test
     // can force a documented error answer on the operation under test.
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${upstreamPort}` };
-    const prefer = headers["x-b2kit-prefer"];
+    // X-B2kit-Prefer-Authorize does the same for the authorization call alone.
+    const isAuthorize = req.url?.includes("b2_authorize_account") ?? false;
+    const prefer = headers[isAuthorize ? "x-b2kit-prefer-authorize" : "x-b2kit-prefer"];
     delete headers["x-b2kit-prefer"];
-    if (prefer && !req.url?.includes("b2_authorize_account")) headers["prefer"] = prefer;
+    delete headers["x-b2kit-prefer-authorize"];
+    if (prefer) headers["prefer"] = prefer;
     const upstream = httpRequest(
       { host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers },
       async (up) => {
