@@ -151,6 +151,15 @@ describe("keys", () => {
     expect(v4.body.apiInfo.storageApi.allowed.buckets.map((x: any) => x.id)).toEqual([a.bucketId, b.bucketId]);
   });
 
+  it("v1 filters bucket listings for a restricted key; v2+ refuse an unnamed listing", async () => {
+    const a = await s.bucket();
+    const k = await s.ok("b2_create_key", { accountId: s.accountId, keyName: "v1-lister", capabilities: ["listBuckets"], bucketIds: [a.bucketId] });
+    const token = (await s.authorize(k.applicationKeyId, k.applicationKey, 1)).body.authorizationToken;
+    const v1 = await s.ok("b2_list_buckets", { accountId: s.accountId }, { token, version: 1 });
+    expect(v1.buckets.map((b: any) => b.bucketId)).toEqual([a.bucketId]);
+    expect((await s.call("b2_list_buckets", { accountId: s.accountId }, { token, version: 2 })).status).toBe(401);
+  });
+
   it("refuses bad key names and capabilities", async () => {
     expect((await s.call("b2_create_key", { accountId: s.accountId, keyName: "bad name!", capabilities: ["listFiles"] })).status).toBe(400);
     expect((await s.call("b2_create_key", { accountId: s.accountId, keyName: "ok", capabilities: ["flyToTheMoon"] })).status).toBe(400);

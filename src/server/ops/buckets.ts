@@ -83,7 +83,11 @@ function listBuckets(ctx: Ctx): { json: unknown } {
   let rows = state.db.prepare("SELECT * FROM buckets ORDER BY bucketName").all() as BucketRow[];
   const id = body["bucketId"];
   const name = body["bucketName"];
-  if (p.bucketIds) {
+  if (p.bucketIds && ctx.version === 1) {
+    // v1 silently filtered listings for restricted keys; v2 made it a 401 unless the bucket is named.
+    const allowed = p.bucketIds;
+    rows = rows.filter((b) => allowed.includes(b.bucketId));
+  } else if (p.bucketIds) {
     const target = typeof id === "string" ? id : typeof name === "string" ? bucketByName(state, name)?.bucketId : undefined;
     if (target === undefined && typeof name !== "string") throw unauthorized("a key restricted to buckets must name one of its buckets");
     if (target !== undefined && !p.bucketIds.includes(target)) throw unauthorized("application key is not allowed to access this bucket");
