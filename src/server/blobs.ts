@@ -8,6 +8,7 @@ import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { throttle } from "./wire.faults.js";
 
 /** One stored piece of content: a whole simple file, or one part of a large file. */
 export interface Segment {
@@ -34,7 +35,7 @@ export class Blobs {
   }
 
   /** Streams `source` to a new blob; `trailerBytes` held back from the end (40 for hex_digits_at_end). */
-  async write(source: Readable | AsyncIterable<Buffer>, options: { trailerBytes?: number; key?: Buffer } = {}): Promise<Written> {
+  async write(source: Readable | AsyncIterable<Buffer>, options: { trailerBytes?: number; key?: Buffer; bytesPerSec?: number } = {}): Promise<Written> {
     const id = randomBytes(16).toString("hex");
     const tmp = join(this.dataDir, "tmp", id);
     const sha1 = createHash("sha1");
@@ -62,7 +63,9 @@ export class Blobs {
       },
     });
     try {
-      await pipeline(source, hasher, createWriteStream(tmp, { highWaterMark: 4 << 20 }));
+      const sink = createWriteStream(tmp, { highWaterMark: 4 << 20 });
+      if (options.bytesPerSec) await pipeline(source, throttle(options.bytesPerSec), hasher, sink);
+      else await pipeline(source, hasher, sink);
       // fsync flushes the inode's data whichever descriptor asks: the content is on disk before any commit.
       const handle = await open(tmp, "r+");
       await handle.sync().finally(() => handle.close());

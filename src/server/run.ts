@@ -41,6 +41,7 @@ export async function runServer(config: RunConfig): Promise<Running> {
   const temporary = config.dataDir === undefined;
   const dataDir = config.dataDir ?? mkdtempSync(join(temporaryRoot(), "b2kit-server-"));
   const state = new ServerState({ dataDir, keyId: config.keyId, key: config.key, limits: mergeLimits(DEFAULT_LIMITS, config.limits ?? {}) });
+  state.bytesPerSec = config.shape?.bytesPerSec;
   const server = createApp(state, config.shape);
   const host = config.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

@@ -35,6 +35,8 @@ export class ServerState {
   readonly accountId: string;
   readonly masterKeyId: string;
   readonly masterKey: string;
+  /** Network profile: per-connection bytes per second (also applied to request bodies). */
+  bytesPerSec: number | undefined;
   /** Base URL of this server (http://host:port), set once listening. */
   url = "";
   /** Upload tokens with an upload in progress (B2 answers auth_token_limit to a second, concurrent one). */

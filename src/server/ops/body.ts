@@ -28,7 +28,11 @@ export async function receive(state: ServerState, req: IncomingMessage, max: num
   if (atEnd && length < 40) throw badRequest("Content-Length: too short to carry the trailing SHA-1");
   let written: Written;
   try {
-    written = await state.blobs.write(req, { ...(atEnd ? { trailerBytes: 40 } : {}), ...(key ? { key } : {}) });
+    written = await state.blobs.write(req, {
+      ...(atEnd ? { trailerBytes: 40 } : {}),
+      ...(key ? { key } : {}),
+      ...(state.bytesPerSec ? { bytesPerSec: state.bytesPerSec } : {}),
+    });
   } catch {
     throw new B2Fail(400, "bad_request", "the request body was not received completely");
   }
