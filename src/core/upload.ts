@@ -69,9 +69,14 @@ export function uploadHeaders(settings: UploadSettings, operation: string): Reco
   return headers;
 }
 
-/** Errors after which B2 says: get a new upload URL and try again. */
+/**
+ * Errors after which B2 says: get a new upload URL and try again — 5xx, 408, no response, and a
+ * 401 about the upload token itself. A 401 `unauthorized` (the key may not write there) is final.
+ */
 export function needsNewUploadUrl(error: unknown): boolean {
-  return error instanceof B2Error && (error.status === 0 || error.status === 401 || error.status === 408 || error.status >= 500);
+  if (!(error instanceof B2Error)) return false;
+  if (error.status === 401) return error.code === "expired_auth_token" || error.code === "bad_auth_token";
+  return error.status === 0 || error.status === 408 || error.status >= 500;
 }
 
 const UPLOAD_URL = /^(.*?)\/b2api\/v\d+\/(b2_upload_file|b2_upload_part)\/([^/]+)\/(.+)$/;
