@@ -59,7 +59,8 @@ describe("persistence", () => {
       body,
       duplex: "half",
     } as RequestInit).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the server is streaming the body to its temp file (bounded; polls so a loaded machine does not flake).
+    for (let i = 0; i < 100 && readdirSync(join(dir, "tmp")).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(join(dir, "tmp")).length).toBe(1);
     process.kill(a.server.pid, "SIGKILL");
     await pending;
