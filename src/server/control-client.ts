@@ -18,6 +18,7 @@ export interface JournalEntry {
   op: string;
   method: string;
   path: string;
+  /** HTTP status sent; for drop_after_commit the status the lost response had; 0 when nothing was sent. */
   status: number;
   code?: string;
   fault?: string;

@@ -14,6 +14,8 @@ import { throttle } from "./wire.faults.js";
 const MAX_JSON_BODY = 1 << 20;
 /** The B2 error code each failed response carried, for the journal. */
 const errorCodes = new WeakMap<ServerResponse, string>();
+/** The status a dropped response would have had (drop_after_commit); otherwise what was sent, 0 for nothing. */
+const intendedStatus = new WeakMap<ServerResponse, number>();
 const UPLOAD_OPS = new Set(["b2_upload_file", "b2_upload_part"]);
 
 interface Route {
@@ -44,7 +46,8 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
   const ctx: Ctx = { state, req, res, url, op, version: found?.version ?? 4, method, params: found?.params ?? [], body: {} };
   let fault: Fault | undefined;
   res.on("close", () => {
-    const entry = { op, method, path: url.pathname, status: res.statusCode, at: state.clock.now() };
+    const status = intendedStatus.get(res) ?? (res.headersSent ? res.statusCode : 0);
+    const entry = { op, method, path: url.pathname, status, at: state.clock.now() };
     const code = errorCodes.get(res);
     state.journal.add({
       ...entry,
@@ -137,7 +140,7 @@ function queryValue(v: string): unknown {
 async function send(ctx: Ctx, result: Result, fault: Fault | undefined): Promise<void> {
   const { res, req } = ctx;
   if (fault?.wire === "drop_after_commit") {
-    res.statusCode = "json" in result ? (result.status ?? 200) : result.status;
+    intendedStatus.set(res, "json" in result ? (result.status ?? 200) : result.status);
     req.socket.destroy();
     return;
   }
@@ -213,6 +216,8 @@ export async function sendError(res: ServerResponse, error: unknown, fault?: Fau
     return;
   }
   if (fault?.wire === "drop_after_commit") {
+    intendedStatus.set(res, fail.status);
+    errorCodes.set(res, fail.code);
     res.socket?.destroy();
     return;
   }

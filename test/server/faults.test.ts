@@ -57,6 +57,8 @@ describe("wire faults", () => {
     await s.server.control.addFault({ op: "b2_upload_file", wire: "reset_mid_body" });
     await expect(s.upload(bucket.bucketId, "reset.txt", "y".repeat(2_000_000))).rejects.toThrow();
     expect((await s.ok("b2_list_file_names", { bucketId: bucket.bucketId, prefix: "reset" })).files).toEqual([]);
+    const j = (await s.server.control.journal()).filter((e) => e.op === "b2_upload_file").at(-1);
+    expect(j).toMatchObject({ status: 0, fault: "reset_mid_body" });
   });
 
   it("reset_mid_body on a download: half the body, then the connection drops", async () => {
