@@ -1,5 +1,6 @@
 /** The control API under /__b2kit/ (loopback only): faults, clock, journal, limits. */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { applyLifecycle } from "./lifecycle.js";
 import { mergeLimits } from "./limits.js";
 import type { ServerState } from "./state.js";
 
@@ -32,6 +33,7 @@ export async function handleControl(state: ServerState, req: IncomingMessage, re
       case "POST clock":
         if (typeof body["advanceSeconds"] !== "number") return reply(400, { error: "advanceSeconds must be a number" });
         state.clock.advance(body["advanceSeconds"]);
+        await state.blobs.remove(applyLifecycle(state));
         return reply(200, { now: state.clock.now(), offsetSeconds: state.clock.offsetSeconds });
       case "GET clock":
         return reply(200, { now: state.clock.now(), offsetSeconds: state.clock.offsetSeconds });
