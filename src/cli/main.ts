@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-/** The `b2kit` command. This file adds the `server` command; the others live in run.ts. */
-import { flagNumber, flagString, type Parsed } from "./args.js";
-import { runCli } from "./run.js";
+/**
+ * The `b2kit` command. This file adds the `server` command; the others live in run.ts. `server` is dispatched
+ * before run.ts is loaded, so running the local server never loads the SDK.
+ */
+import { UsageError, flagNumber, flagString, parseArgs, type Parsed } from "./args.js";
 import { runServer } from "../server/run.js";
 
 /** `b2kit server [--port P] [--host H] [--data DIR]`: options of the server command, in one place. */
@@ -16,7 +18,7 @@ async function serverCommand(args: Parsed): Promise<number> {
   const running = await runServer(serverOptions(args));
   process.stdout.write(
     `b2kit local B2 server listening on ${running.url}\n` +
-      `  data:                   ${running.dataDir}${args.flags.has("data") ? "" : " (temporary)"}\n` +
+      `  data: ${running.dataDir}${args.flags.has("data") ? "" : " (temporary, removed on exit)"}\n` +
       `  B2_AUTH_URL=${running.url}\n  B2_APPLICATION_KEY_ID=${running.keyId}\n  B2_APPLICATION_KEY=${running.key}\n`,
   );
   await new Promise<void>((resolve) => {
@@ -27,5 +29,17 @@ async function serverCommand(args: Parsed): Promise<number> {
   return 0;
 }
 
-const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, { server: serverCommand });
-process.exitCode = code;
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "server") {
+    try {
+      return await serverCommand(parseArgs(argv));
+    } catch (error) {
+      process.stderr.write(`b2kit: ${error instanceof Error ? error.message : String(error)}\n`);
+      return error instanceof UsageError ? 2 : 1;
+    }
+  }
+  const { runCli } = await import("./run.js");
+  return runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env }, { server: serverCommand });
+}
+
+process.exitCode = await main(process.argv.slice(2));
