@@ -26,12 +26,16 @@ const sha256 = (/** @type {URL} */ url) => createHash("sha256").update(readFileS
 /** @typedef {import("ts-morph").StatementStructures} StatementStructures */
 
 /** Type-only imports of the model and settings names the rows use. */
-function modelImport(/** @type {import("./table-types").Row[]} */ rows) {
+function modelImport(/** @type {import("./table-types.js").Row[]} */ rows) {
+  /** @type {Set<string>} */
   const names = new Set();
   for (const row of rows) for (const n of typeNames(row)) if (!BUILTIN.has(n)) names.add(n);
-  return { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: "../src/models.js", namedImports: [...names].sort() };
+  /** @type {import("ts-morph").ImportDeclarationStructure} */
+  const structure = { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: "../src/models.js", namedImports: [...names].sort() };
+  return structure;
 }
 
+/** @type {import("ts-morph").ImportDeclarationStructure} */
 const statesImport = {
   kind: StructureKind.ImportDeclaration,
   isTypeOnly: true,
@@ -41,10 +45,13 @@ const statesImport = {
 
 /** @returns {StatementStructures[]} */
 function hierarchy(/** @type {"Awaiting" | "Blocking"} */ flavor) {
-  const engine = flavor === "Awaiting" ? ["AsyncEngine", "../src/core/engine.js", "createAsyncEngine"] : ["SyncEngine", "../src/blocking/engine.js", "createBlockingEngine"];
+  const engine =
+    flavor === "Awaiting"
+      ? { type: "AsyncEngine", module: "../src/core/engine.js", factory: "createAsyncEngine" }
+      : { type: "SyncEngine", module: "../src/blocking/engine.js", factory: "createBlockingEngine" };
   return [
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: "../src/core/engine-types.js", namedImports: [engine[0]] },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: engine[1], namedImports: [engine[2]] },
+    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: "../src/core/engine-types.js", namedImports: [engine.type] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: engine.module, namedImports: [engine.factory] },
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: "../src/options.js", namedImports: ["ClientOptions"] },
     statesImport,
     modelImport(operations),

@@ -28,7 +28,7 @@
  *   `state.x`, or an argument path, as above.
  */
 
-/** @type {import("./table-types").HandleSpec[]} */
+/** @type {import("./table-types.js").HandleSpec[]} */
 export const handles = [
   { class: "Client", doc: "The B2 client: authorization, buckets, keys, and handles on any file.", fields: [] },
   {
@@ -63,7 +63,7 @@ export const handles = [
 const fileHandleFromModel = { fileId: "model.fileId", bucketId: "model.bucketId", fileName: "model.fileName" };
 const bucketHandleFromModel = { bucketId: "model.bucketId", bucketName: "model.bucketName" };
 
-/** @type {import("./table-types").Row[]} */
+/** @type {import("./table-types.js").Row[]} */
 export const operations = [
   // ── Client ─────────────────────────────────────────────────────────────────────────────
   {

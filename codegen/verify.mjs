@@ -1,8 +1,8 @@
 // @ts-check
 /** Invariants of the operation table, checked before generating; every problem is listed. */
 
-/** @typedef {import("./table-types").Row} Row */
-/** @typedef {import("./table-types").HandleSpec} HandleSpec */
+/** @typedef {import("./table-types.js").Row} Row */
+/** @typedef {import("./table-types.js").HandleSpec} HandleSpec */
 
 const SOURCE_ROOTS = new Set(["state", "auth", "model", "item"]);
 

@@ -5,8 +5,8 @@ import { emitMethod } from "./methods.mjs";
 import { className, stateType } from "./shared.mjs";
 
 /** @typedef {import("ts-morph").ClassDeclarationStructure} ClassDeclarationStructure */
-/** @typedef {import("../table-types").Row} Row */
-/** @typedef {import("../table-types").HandleSpec} HandleSpec */
+/** @typedef {import("../table-types.js").Row} Row */
+/** @typedef {import("../table-types.js").HandleSpec} HandleSpec */
 /** @typedef {import("./shared.mjs").Flavor} Flavor */
 
 export const engineType = (/** @type {Flavor} */ flavor) => (flavor === "Awaiting" ? "AsyncEngine" : "SyncEngine");

@@ -4,7 +4,7 @@ import { StructureKind } from "ts-morph";
 import { className, methodDoc, opKey } from "./shared.mjs";
 
 /** @typedef {import("ts-morph").MethodDeclarationStructure} MethodDeclarationStructure */
-/** @typedef {import("../table-types").Row} Row */
+/** @typedef {import("../table-types.js").Row} Row */
 /** @typedef {import("./shared.mjs").Flavor} Flavor */
 
 /** The tuple or value type one item of an iterator row yields. */
@@ -44,7 +44,7 @@ function singleResult(/** @type {Row} */ row, /** @type {Flavor} */ flavor, /** 
 /** @returns {MethodDeclarationStructure} */
 export function emitMethod(/** @type {Row} */ row, /** @type {Flavor} */ flavor) {
   const parameters = row.params.map((p) => ({
-    kind: StructureKind.Parameter,
+    kind: /** @type {const} */ (StructureKind.Parameter),
     name: p.name,
     type: p.type,
     ...(p.optional ? { hasQuestionToken: true } : {}),

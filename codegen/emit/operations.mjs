@@ -3,7 +3,7 @@
 import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import { opKey, stateType } from "./shared.mjs";
 
-/** @typedef {import("../table-types").Row} Row */
+/** @typedef {import("../table-types.js").Row} Row */
 /** @typedef {import("ts-morph").PropertySignatureStructure} PropertySignatureStructure */
 
 /** The handle class a row returns (pair, handle or iterator items), if any. */

@@ -1,8 +1,8 @@
 // @ts-check
 /** Helpers shared by the emitters: names, types and docs derived from a table row. */
 
-/** @typedef {import("../table-types").Row} Row */
-/** @typedef {import("../table-types").ClassName} ClassName */
+/** @typedef {import("../table-types.js").Row} Row */
+/** @typedef {import("../table-types.js").ClassName} ClassName */
 /** @typedef {"Awaiting" | "Blocking"} Flavor */
 
 /** Class name of a handle in a flavor: Client → Awaiting, Bucket → AwaitingBucket. */
@@ -18,6 +18,7 @@ export const stateType = (/** @type {ClassName} */ cls) => `${cls}State`;
 
 /** Every type name a row mentions (for imports), split on non-identifier characters. */
 export function typeNames(/** @type {Row} */ row) {
+  /** @type {Set<string>} */
   const names = new Set();
   const add = (/** @type {string} */ t) => {
     for (const word of t.split(/[^A-Za-z0-9_]+/)) if (/^[A-Z]/.test(word)) names.add(word);
