@@ -424,13 +424,12 @@ export const operations = [
   {
     class: "File",
     name: "copy",
-    kind: "call",
-    b2: ["b2_copy_file"],
+    kind: "custom",
+    impl: "fileCopy",
+    b2: ["b2_copy_file", "b2_get_file_info", "b2_start_large_file", "b2_copy_part", "b2_finish_large_file"],
     params: [{ name: "settings", type: "CopyFileSettings" }],
     returns: { pair: ["FileModel", "File"] },
-    request: { sourceFileId: "state.fileId", "...": "settings" },
-    handleState: fileHandleFromModel,
-    doc: "Copies this file (or a byte range of it) server-side to a new name, optionally in another bucket.",
+    doc: "Copies this file (or a byte range of it) server-side to a new name, optionally in another bucket. Sources above B2's single-copy limit are copied as a large file with parallel `b2_copy_part` calls.",
     example: 'const [copy] = await file.copy({ fileName: "copy-of-cat.jpg" });',
   },
   {

@@ -82,6 +82,23 @@ describe.each(flavors)("%s: large files", (flavor) => {
     expect(bytes.equals(Buffer.concat([head, sourceBytes.subarray(0, 1200)]))).toBe(true);
   });
 
+  it("copies a source over the single-copy limit as a large file of b2_copy_part ranges, server-side", async () => {
+    const data = randomBytes(25_000); // the test server's single-copy limit is 20,000 bytes
+    const [source, file] = await bucket.upload({ fileName: "big-source.bin", fileInfo: { kept: "yes" } }, data);
+    await clearJournal(server);
+    const [copy, copied] = await file.copy({ fileName: "big-copy.bin" });
+    const entries = await journal(server);
+    expect(count(entries, "b2_copy_file")).toBe(1);
+    expect(count(entries, "b2_copy_part")).toBe(25);
+    expect(count(entries, "b2_upload_file") + count(entries, "b2_upload_part")).toBe(0);
+    expect(copy.fileId).not.toBe(source.fileId);
+    expect(copy.fileInfo).toMatchObject({ kept: "yes", large_file_sha1: sha1(data) });
+    expect(Buffer.from(await copied.download()).equals(data)).toBe(true);
+    const [ranged, rangedFile] = await file.copy({ fileName: "big-range.bin", range: "bytes=1000-22999" });
+    expect(ranged.contentLength).toBe(22_000);
+    expect(Buffer.from(await rangedFile.download()).equals(data.subarray(1000, 23_000))).toBe(true);
+  });
+
   it("uploads a stream of unknown length as the right bytes and SHA-1", async () => {
     const chunks = Array.from({ length: 7 }, (_, i) => randomBytes(333 + i * 101));
     const whole = Buffer.concat(chunks);

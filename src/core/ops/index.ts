@@ -8,6 +8,7 @@ import type { Context } from "../context.js";
 import type { ClientState } from "../handles.js";
 import { download, downloadByName, downloadIterate, fileDelete, save, updateLegalHold, updateRetention } from "./file-ops.js";
 import { partUploadUrl, partsCopy, partsData, partsFile, partsFinish, uploadFile } from "./large-file.js";
+import { fileCopy } from "./copy.js";
 import { bucketUploadUrl, upload } from "./simple-upload.js";
 import { uploadStream } from "./stream-upload.js";
 
@@ -25,6 +26,7 @@ export const customOps = {
   "Bucket.uploadFile": uploadFile,
   "Bucket.uploadStream": uploadStream,
   "Bucket.uploadUrl": bucketUploadUrl,
+  "File.copy": fileCopy,
   "File.delete": fileDelete,
   "File.download": download,
   "File.save": save,
