@@ -38,6 +38,45 @@ export function verifyTable(/** @type {Row[]} */ rows, /** @type {HandleSpec[]} 
       if (returned && !classes.get(returned)?.has(field)) problems.push(`${key}: handleState.${field} is not a field of ${returned}`);
     }
     if (!row.doc || !row.example) problems.push(`${key}: doc and example are required`);
+    else if (!row.example.includes(`.${row.name}(`)) problems.push(`${key}: the example does not call ${row.name}`);
+    problems.push(...paramProblems(key, row), ...shapeProblems(key, row));
+  }
+  return problems;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Parameters become TypeScript parameters in both hierarchies: they must be valid there. */
+function paramProblems(/** @type {string} */ key, /** @type {Row} */ row) {
+  const problems = [];
+  const names = new Set();
+  let skippable = "";
+  for (const p of row.params) {
+    if (!IDENTIFIER.test(p.name)) problems.push(`${key}: parameter ${p.name} is no identifier`);
+    if (names.has(p.name)) problems.push(`${key}: parameter ${p.name} appears twice`);
+    names.add(p.name);
+    if (p.optional && p.default !== undefined) problems.push(`${key}: parameter ${p.name} is both optional and defaulted`);
+    if (p.optional || p.default !== undefined) skippable ||= p.name;
+    else if (skippable) problems.push(`${key}: required parameter ${p.name} follows optional ${skippable}`);
+  }
+  return problems;
+}
+
+/** Which fields each kind needs or must not have (what the engine and the emitters rely on). */
+function shapeProblems(/** @type {string} */ key, /** @type {Row} */ row) {
+  const problems = [];
+  const local = row.kind === "handle" || row.kind === "lifecycle";
+  if (local && row.b2.length) problems.push(`${key}: ${row.kind} rows make no B2 call`);
+  if (!local && !row.b2.length) problems.push(`${key}: ${row.kind} rows name the B2 operations they use`);
+  if (row.request && row.kind !== "call" && row.kind !== "paginated") problems.push(`${key}: request is only read for call and paginated rows`);
+  if (row.page && row.kind !== "paginated") problems.push(`${key}: page is only read for paginated rows`);
+  if (row.kind === "lifecycle" && !("void" in row.returns)) problems.push(`${key}: lifecycle rows return void`);
+  const r = row.returns;
+  if (row.page && "items" in r && !("value" in r.items)) {
+    // Each response field that feeds the next page is also what the item tuple reports, and vice versa.
+    const cursor = Object.values(row.page.cursor ?? {}).sort().join(", ");
+    const next = (r.items.next ?? []).map((n) => n.name).sort().join(", ");
+    if (cursor !== next) problems.push(`${key}: page.cursor reads [${cursor}] but items report next [${next}]`);
   }
   return problems;
 }
