@@ -1,0 +1,73 @@
+/**
+ * The front of the mock: Prism answers with the spec's examples, whose URLs point at real B2
+ * (`apiUrl`, `downloadUrl`, upload URLs). This proxy rewrites those hosts to itself so a client
+ * under test stays on the mock, and records every request with Prism's verdict on it
+ * (`sl-violations`: where the request does not match the spec).
+ */
+import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+const B2_HOSTS = /https:\/\/(?:api\d*\.backblazeb2\.com|f\d+\.backblazeb2\.com|pod-[\w-]+\.backblaze\.com)/g;
+
+/** One request the code under test sent to the mock. */
+export interface MockRequest {
+  method: string;
+  /** Path and query, e.g. `/b2api/v4/b2_list_buckets`. */
+  path: string;
+  /** The B2 operation, e.g. `b2_list_buckets` (`b2_download_file_by_name` for `/file/...`). */
+  operation: string;
+  /** Status of the mock's answer. */
+  status: number;
+  /** Prism's complaints: empty when the request matches the spec. */
+  violations: { location: string[]; severity: string; code: string | number; message: string }[];
+}
+
+function operationOf(method: string, path: string): string {
+  if (path.startsWith("/file/")) return method === "HEAD" ? "b2_download_file_by_name_head" : "b2_download_file_by_name";
+  const op = /^\/b2api\/v\d+\/(b2_\w+)/.exec(path)?.[1] ?? "";
+  return op.startsWith("b2_download_file_by_id") && method === "HEAD" ? "b2_download_file_by_id_head" : op;
+}
+
+async function readAll(stream: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export interface MockProxy {
+  url: string;
+  port: number;
+  server: Server;
+  requests: MockRequest[];
+}
+
+export async function startMockProxy(upstreamPort: number): Promise<MockProxy> {
+  const requests: MockRequest[] = [];
+  let self = "";
+  const server = createServer((req, res) => {
+    const path = req.url ?? "/";
+    const upstream = request({ host: "127.0.0.1", port: upstreamPort, method: req.method, path, headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` } }, async (up) => {
+      const header = up.headers["sl-violations"];
+      const method = req.method ?? "GET";
+      requests.push({ method, path, operation: operationOf(method, path), status: up.statusCode ?? 0, violations: header ? (JSON.parse(String(header)) as MockRequest["violations"]) : [] });
+      if (String(up.headers["content-type"] ?? "").includes("json")) {
+        const text = (await readAll(up)).toString("utf8").replace(B2_HOSTS, self);
+        const headers = { ...up.headers, "content-length": String(Buffer.byteLength(text)) };
+        delete headers["transfer-encoding"];
+        res.writeHead(up.statusCode ?? 502, headers).end(text);
+      } else {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      }
+    });
+    upstream.on("error", (e) => {
+      if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+      res.end(JSON.stringify({ status: 502, code: "mock_unreachable", message: e.message }));
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  self = `http://127.0.0.1:${port}`;
+  return { url: self, port, server, requests };
+}
