@@ -12,10 +12,12 @@ import { validateHeaders, validateRequest } from "./validate.js";
 import { throttle } from "./wire.faults.js";
 
 const MAX_JSON_BODY = 1 << 20;
-/** The B2 error code each failed response carried, for the journal. */
-const errorCodes = new WeakMap<ServerResponse, string>();
-/** The status a dropped response would have had (drop_after_commit); otherwise what was sent, 0 for nothing. */
-const intendedStatus = new WeakMap<ServerResponse, number>();
+/**
+ * Each response's journal recorder. An entry is recorded just before the response goes out (so a client that has
+ * its answer always finds the entry), once; a request that never got an answer is recorded on close with status 0.
+ */
+const recorders = new WeakMap<ServerResponse, (status: number, code?: string) => void>();
+const record = (res: ServerResponse, status: number, code?: string): void => recorders.get(res)?.(status, code);
 const UPLOAD_OPS = new Set(["b2_upload_file", "b2_upload_part"]);
 
 interface Route {
@@ -45,17 +47,22 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
   const op = found?.op ?? "unknown";
   const ctx: Ctx = { state, req, res, url, op, version: found?.version ?? 4, method, params: found?.params ?? [], body: {} };
   let fault: Fault | undefined;
-  res.on("close", () => {
-    const status = intendedStatus.get(res) ?? (res.headersSent ? res.statusCode : 0);
-    const entry = { op, method, path: url.pathname, status, at: state.clock.now() };
-    const code = errorCodes.get(res);
+  let recorded = false;
+  recorders.set(res, (status, code) => {
+    if (recorded) return;
+    recorded = true;
     state.journal.add({
-      ...entry,
-      ...(typeof code === "string" ? { code } : {}),
+      op,
+      method,
+      path: url.pathname,
+      status,
+      at: state.clock.now(),
+      ...(code !== undefined ? { code } : {}),
       ...(fault ? { fault: fault.wire ?? `status:${fault.status}` } : {}),
       ...(ctx.uploadUrlId ? { uploadUrlId: ctx.uploadUrlId } : {}),
     });
   });
+  res.on("close", () => record(res, res.headersSent ? res.statusCode : 0));
   try {
     if (!found) throw new B2Fail(404, "not_found", `no such operation or path: ${url.pathname}`);
     const def = OPS[op];
@@ -140,7 +147,7 @@ function queryValue(v: string): unknown {
 async function send(ctx: Ctx, result: Result, fault: Fault | undefined): Promise<void> {
   const { res, req } = ctx;
   if (fault?.wire === "drop_after_commit") {
-    intendedStatus.set(res, "json" in result ? (result.status ?? 200) : result.status);
+    record(res, "json" in result ? (result.status ?? 200) : result.status);
     req.socket.destroy();
     return;
   }
@@ -155,6 +162,7 @@ async function send(ctx: Ctx, result: Result, fault: Fault | undefined): Promise
   } else {
     ({ status, headers, stream: body } = result);
   }
+  record(res, status);
   res.writeHead(status, headers);
   if (!body) return void res.end();
   if (fault?.wire === "reset_mid_body") return resetMidResponse(res, body, Number(headers["Content-Length"] ?? 0));
@@ -216,13 +224,12 @@ export async function sendError(res: ServerResponse, error: unknown, fault?: Fau
     return;
   }
   if (fault?.wire === "drop_after_commit") {
-    intendedStatus.set(res, fail.status);
-    errorCodes.set(res, fail.code);
+    record(res, fail.status, fail.code);
     res.socket?.destroy();
     return;
   }
   const text = JSON.stringify({ status: fail.status, code: fail.code, message: fail.message });
-  errorCodes.set(res, fail.code);
+  record(res, fail.status, fail.code);
   res.writeHead(fail.status, {
     "Content-Type": "application/json;charset=utf-8",
     "Content-Length": Buffer.byteLength(text),
