@@ -10,6 +10,8 @@ export interface FaultSpec {
   skip?: number;
   wire?: "drop_after_commit" | "reset_mid_body" | "stall" | "slow_body";
   stallMs?: number;
+  /** Where a stall happens: before the request is handled (default) or halfway through the response body. */
+  stallAt?: "start" | "body";
   bytesPerSec?: number;
 }
 

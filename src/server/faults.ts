@@ -15,6 +15,8 @@ export interface Fault {
   skip: number;
   wire?: WireFault;
   stallMs?: number;
+  /** Where a stall happens: before the request is handled (default) or halfway through the response body. */
+  stallAt?: "start" | "body";
   bytesPerSec?: number;
 }
 
@@ -37,6 +39,9 @@ export class Faults {
     if (wire !== undefined) fault.wire = wire as WireFault;
     const stallMs = num(spec, "stallMs");
     if (stallMs !== undefined) fault.stallMs = stallMs;
+    const stallAt = spec["stallAt"];
+    if (stallAt !== undefined && stallAt !== "start" && stallAt !== "body") throw new Error("stallAt must be start or body");
+    if (stallAt !== undefined) fault.stallAt = stallAt;
     const bps = num(spec, "bytesPerSec");
     if (bps !== undefined) fault.bytesPerSec = bps;
     this.list.push(fault);

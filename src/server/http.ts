@@ -9,7 +9,7 @@ import { OPS } from "./ops/index.js";
 import type { ServerState } from "./state.js";
 import type { Ctx, Result } from "./types.js";
 import { validateHeaders, validateRequest } from "./validate.js";
-import { throttle } from "./wire.faults.js";
+import { stallHalfway, throttle } from "./wire.faults.js";
 
 const MAX_JSON_BODY = 1 << 20;
 /**
@@ -68,7 +68,7 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
     const def = OPS[op];
     if (!def) throw new B2Fail(404, "not_found", `unsupported operation ${op}`);
     fault = state.faults.take(op);
-    if (fault?.wire === "stall") {
+    if (fault?.wire === "stall" && fault.stallAt !== "body") {
       await sleep(fault.stallMs ?? 30_000);
       if (req.socket.destroyed) return;
     }
@@ -166,6 +166,7 @@ async function send(ctx: Ctx, result: Result, fault: Fault | undefined): Promise
   res.writeHead(status, headers);
   if (!body) return void res.end();
   if (fault?.wire === "reset_mid_body") return resetMidResponse(res, body, Number(headers["Content-Length"] ?? 0));
+  if (fault?.wire === "stall" && fault.stallAt === "body") body = body.pipe(stallHalfway(Number(headers["Content-Length"] ?? 0), fault.stallMs ?? 30_000));
   if (fault?.wire === "slow_body") body = body.pipe(throttle(fault.bytesPerSec ?? 1000));
   try {
     await pipeline(body, res);

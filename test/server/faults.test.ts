@@ -76,6 +76,19 @@ describe("wire faults", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
   });
 
+  it("stall at body: half the body, a pause of stallMs, then the rest", async () => {
+    const data = Buffer.alloc(200_000, 5);
+    const f = await s.uploaded(bucket.bucketId, "stall.bin", data);
+    await s.server.control.addFault({ op: "b2_download_file_by_id", wire: "stall", stallAt: "body", stallMs: 500 });
+    const t0 = performance.now();
+    const r = await fetch(`${s.url}/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`, { headers: { authorization: s.token } });
+    const headersAt = performance.now() - t0;
+    const bytes = Buffer.from(await r.arrayBuffer());
+    expect(headersAt).toBeLessThan(400);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(480);
+    expect(bytes.equals(data)).toBe(true);
+  });
+
   it("slow_body paces the response body at bytesPerSec", async () => {
     const f = await s.uploaded(bucket.bucketId, "slow.bin", Buffer.alloc(20_000, 1));
     await s.server.control.addFault({ op: "b2_download_file_by_id", wire: "slow_body", bytesPerSec: 40_000 });
