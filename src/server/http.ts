@@ -9,7 +9,7 @@ import { OPS } from "./ops/index.js";
 import type { ServerState } from "./state.js";
 import type { Ctx, Result } from "./types.js";
 import { validateHeaders, validateRequest } from "./validate.js";
-import { stallHalfway, throttle } from "./wire.faults.js";
+import { drain, resetMidResponse, resetMidUpload, stallHalfway, throttle } from "./wire.faults.js";
 
 const MAX_JSON_BODY = 1 << 20;
 /**
@@ -173,45 +173,6 @@ async function send(ctx: Ctx, result: Result, fault: Fault | undefined): Promise
   } catch {
     res.destroy();
   }
-}
-
-/** Sends half of the response body, then cuts the connection. */
-async function resetMidResponse(res: ServerResponse, body: Readable, length: number): Promise<void> {
-  const socket = res.socket;
-  let sent = 0;
-  const half = Math.max(1, Math.floor(length / 2));
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    const take = chunk.subarray(0, Math.max(0, half - sent));
-    if (take.length && !res.write(take)) await new Promise((r) => res.once("drain", r));
-    sent += take.length;
-    if (sent >= half) break;
-  }
-  await new Promise((r) => setTimeout(r, 20));
-  socket?.destroy();
-  body.destroy();
-}
-
-/** Reads part of the request body, then cuts the connection: nothing is committed. */
-async function resetMidUpload(req: IncomingMessage): Promise<void> {
-  const socket = req.socket;
-  const length = Number(req.headers["content-length"] ?? 0);
-  let got = 0;
-  await new Promise<void>((resolve) => {
-    const cut = (): void => {
-      socket.destroy();
-      resolve();
-    };
-    req.on("data", (chunk: Buffer) => {
-      got += chunk.length;
-      if (got >= length / 2) cut();
-    });
-    req.on("end", cut);
-    req.on("error", cut);
-  });
-}
-
-async function drain(req: IncomingMessage): Promise<void> {
-  for await (const _ of req) void _;
 }
 
 export async function sendError(res: ServerResponse, error: unknown, fault?: Fault): Promise<void> {
