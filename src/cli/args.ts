@@ -4,8 +4,10 @@ export interface Parsed {
   flags: Map<string, string | true>;
 }
 
-/** Flags that take a value; every other `--flag` is a boolean switch. */
+/** Flags that take a value. */
 const VALUED = new Set(["port", "host", "data", "duration", "type", "bucket", "prefix", "info", "content-type", "concurrency"]);
+/** Switches. Anything else is refused, so a typo (`--version` for `--versions`) is not silently ignored. */
+const SWITCHES = new Set(["json", "debug", "help", "versions", "recursive"]);
 
 export function parseArgs(argv: string[]): Parsed {
   const positionals: string[] = [];
@@ -18,7 +20,11 @@ export function parseArgs(argv: string[]): Parsed {
     }
     if (arg.startsWith("--")) {
       const [name = "", inline] = arg.slice(2).split(/=(.*)/s, 2);
-      if (inline !== undefined) flags.set(name, inline);
+      if (!VALUED.has(name) && !SWITCHES.has(name)) throw new UsageError(`unknown option --${name}`);
+      if (inline !== undefined) {
+        if (!VALUED.has(name)) throw new UsageError(`--${name} takes no value`);
+        flags.set(name, inline);
+      }
       else if (VALUED.has(name)) {
         const value = argv[++i];
         if (value === undefined) throw new UsageError(`--${name} needs a value`);
@@ -29,6 +35,7 @@ export function parseArgs(argv: string[]): Parsed {
   return { positionals, flags };
 }
 
+/** A mistake in the command line itself: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
 
 export function flagString(parsed: Parsed, name: string): string | undefined {

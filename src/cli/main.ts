@@ -4,7 +4,6 @@
  * before run.ts is loaded, so running the local server never loads the SDK.
  */
 import { UsageError, flagNumber, flagString, parseArgs, type Parsed } from "./args.js";
-import { runServer } from "../server/run.js";
 
 /** `b2kit server [--port P] [--host H] [--data DIR]`: options of the server command, in one place. */
 export function serverOptions(args: Parsed): { port?: number; host?: string; dataDir?: string } {
@@ -15,6 +14,8 @@ export function serverOptions(args: Parsed): { port?: number; host?: string; dat
 }
 
 async function serverCommand(args: Parsed): Promise<number> {
+  // Loaded on demand: the server (SQLite, the spec validator) would slow every other command's start.
+  const { runServer } = await import("../server/run.js");
   const running = await runServer(serverOptions(args));
   process.stdout.write(
     `b2kit local B2 server listening on ${running.url}\n` +

@@ -5,7 +5,12 @@
 import { B2Error } from "../errors.js";
 import { parseArgs, UsageError, type Parsed } from "./args.js";
 import { bucketCommand } from "./commands/buckets.js";
-import { authorizeCommand, cpCommand, downloadCommand, hideCommand, lsCommand, rmCommand, uploadCommand, urlCommand } from "./commands/files.js";
+import { authorizeCommand } from "./commands/authorize.js";
+import { downloadCommand } from "./commands/download.js";
+import { cpCommand, hideCommand, rmCommand } from "./commands/files.js";
+import { lsCommand } from "./commands/ls.js";
+import { uploadCommand } from "./commands/upload.js";
+import { urlCommand } from "./commands/url.js";
 import { keyCommand } from "./commands/keys.js";
 import { createContext, type Context } from "./context.js";
 import { createOutput } from "./output.js";
@@ -15,8 +20,8 @@ export const USAGE = `usage: b2kit <command> [options]
   authorize                                     check B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY
   bucket list | create NAME [allPrivate|allPublic] | update NAME [TYPE] [--info K=V,...] | delete NAME
   ls [--versions] [--recursive] b2://BUCKET[/PREFIX]
-  upload LOCAL b2://BUCKET/NAME                 (a directory uploads under the prefix)
-  download b2://BUCKET/NAME LOCAL               (a prefix ending in / downloads into a directory)
+  upload LOCAL b2://BUCKET/NAME [--content-type T] [--concurrency N]   (a directory uploads under the prefix)
+  download b2://BUCKET/NAME LOCAL               (a folder downloads into a directory)
   rm [--versions] b2://BUCKET/NAME · hide b2://BUCKET/NAME · cp b2://BUCKET/SRC b2://BUCKET/DST
   key list | create NAME CAP[,CAP...] [--bucket NAME] [--prefix P] [--duration S] | delete KEYID
   url b2://BUCKET/NAME [--duration SECONDS]
@@ -49,10 +54,11 @@ export async function runCli(argv: string[], io: Io, extra: Record<string, (args
   try {
     args = parseArgs(argv);
     const name = args.positionals[0];
-    if (!name || args.flags.has("help")) {
+    if (args.flags.has("help")) {
       io.stdout.write(`${USAGE}\n`);
-      return name ? 0 : 2;
+      return 0;
     }
+    if (!name) throw new UsageError(`no command given\n${USAGE}`);
     const special = extra[name];
     if (special) return (await special(args)) ?? 0;
     const command = commands[name];
@@ -70,7 +76,8 @@ export async function runCli(argv: string[], io: Io, extra: Record<string, (args
       io.stderr.write(`b2kit: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof B2Error) io.stderr.write(`b2kit: ${error.operation ?? "error"}: ${error.status} ${error.code}: ${error.message}\n`);
+    // `status code: message`, prefixed by the B2 operation when the error came from one.
+    if (error instanceof B2Error) io.stderr.write(`b2kit: ${error.operation ? `${error.operation}: ` : ""}${error.status} ${error.code}: ${error.message}\n`);
     else io.stderr.write(`b2kit: ${error instanceof Error ? error.message : String(error)}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 1;

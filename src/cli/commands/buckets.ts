@@ -3,6 +3,13 @@ import { flagString, UsageError, type Parsed } from "../args.js";
 import type { BucketModel } from "../../models.js";
 import type { Context } from "../context.js";
 
+/** `--info K=V,K2=V2` (replaces the bucket info; `--info ""` clears it). */
+function parseInfo(text: string): Record<string, string> {
+  const pairs = text === "" ? [] : text.split(",").map((kv) => kv.split(/=(.*)/s, 2));
+  if (pairs.some((p) => p.length !== 2 || !p[0])) throw new UsageError("--info takes KEY=VALUE[,KEY=VALUE...]");
+  return Object.fromEntries(pairs);
+}
+
 export async function bucketCommand(ctx: Context, args: Parsed): Promise<void> {
   const [, sub, name, type] = args.positionals;
   switch (sub) {
@@ -20,13 +27,12 @@ export async function bucketCommand(ctx: Context, args: Parsed): Promise<void> {
     }
     case "update": {
       if (!name) throw new UsageError("usage: b2kit bucket update NAME [allPrivate|allPublic] [--info KEY=VALUE,...]");
-      const [, bucket] = await ctx.findBucket(name);
+      // The command line is checked before anything is sent.
       const info = flagString(args, "info");
       const bucketType = type ?? flagString(args, "type");
-      const model = await bucket.update({
-        ...(bucketType ? { bucketType } : {}),
-        ...(info ? { bucketInfo: Object.fromEntries(info.split(",").map((kv) => kv.split(/=(.*)/s, 2) as [string, string])) } : {}),
-      });
+      const settings = { ...(bucketType ? { bucketType } : {}), ...(info !== undefined ? { bucketInfo: parseInfo(info) } : {}) };
+      const [, bucket] = await ctx.findBucket(name);
+      const model = await bucket.update(settings);
       ctx.out.result(model, () => [`${model.bucketName}: ${model.bucketType}, revision ${model.revision}`]);
       return;
     }

@@ -14,10 +14,10 @@ export async function keyCommand(ctx: Context, args: Parsed): Promise<void> {
     }
     case "create": {
       if (!first || !caps) throw new UsageError("usage: b2kit key create NAME CAP[,CAP...] [--bucket NAME] [--prefix P] [--duration SECONDS]");
-      const bucketName = flagString(args, "bucket");
-      const bucketIds = bucketName ? [(await ctx.findBucket(bucketName))[0].bucketId] : undefined;
       const prefix = flagString(args, "prefix");
       const duration = flagNumber(args, "duration");
+      const bucketName = flagString(args, "bucket");
+      const bucketIds = bucketName ? [(await ctx.findBucket(bucketName))[0].bucketId] : undefined;
       const [model] = await ctx.b2.createKey({
         keyName: first,
         capabilities: caps.split(","),
