@@ -77,7 +77,8 @@ export async function runCli(argv: string[], io: Io, extra: Record<string, (args
       return 2;
     }
     // `status code: message`, prefixed by the B2 operation when the error came from one.
-    if (error instanceof B2Error) io.stderr.write(`b2kit: ${error.operation ? `${error.operation}: ` : ""}${error.status} ${error.code}: ${error.message}\n`);
+    // Status 0 means no HTTP answer (connection refused, timeout): there is no status to show.
+    if (error instanceof B2Error) io.stderr.write(`b2kit: ${error.operation ? `${error.operation}: ` : ""}${error.status ? `${error.status} ` : ""}${error.code}: ${error.message}\n`);
     else io.stderr.write(`b2kit: ${error instanceof Error ? error.message : String(error)}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 1;
