@@ -126,7 +126,15 @@ function listGenerated(/** @type {URL} */ base) {
 }
 
 async function main() {
-  const files = await generate();
+  let files;
+  try {
+    files = await generate();
+  } catch (error) {
+    // Table problems and a missing spec are the user's to fix: the message says what, a stack would not.
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+    return;
+  }
   if (process.argv.includes("--check")) {
     const { stale, stray } = staleFiles(files);
     const lines = [...stale.map((p) => `${p} differs`), ...stray.map((p) => `${p} is not generated (stray)`)];
