@@ -6,6 +6,7 @@ import { handleControl } from "./control.js";
 import { B2Fail } from "./errors.js";
 import type { Fault } from "./faults.js";
 import { OPS } from "./ops/index.js";
+import { corsPreflight } from "./ops/preflight.js";
 import type { ServerState } from "./state.js";
 import type { Ctx, Result } from "./types.js";
 import { validateHeaders, validateRequest } from "./validate.js";
@@ -67,6 +68,7 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
     if (!found) throw new B2Fail(404, "not_found", `no such operation or path: ${url.pathname}`);
     const def = OPS[op];
     if (!def) throw new B2Fail(404, "not_found", `unsupported operation ${op}`);
+    if (method === "OPTIONS") return corsPreflight(ctx);
     fault = state.faults.take(op);
     if (fault?.wire === "stall" && fault.stallAt !== "body") {
       await sleep(fault.stallMs ?? 30_000);

@@ -62,6 +62,11 @@ export function bucketById(state: ServerState, bucketId: unknown): BucketRow {
   return row;
 }
 
+/** A bucket, or undefined (no error): for best-effort lookups such as CORS headers. */
+export function findBucket(state: ServerState, bucketId: unknown): BucketRow | undefined {
+  return typeof bucketId === "string" ? (state.db.prepare("SELECT * FROM buckets WHERE bucketId = ?").get(bucketId) as BucketRow | undefined) : undefined;
+}
+
 export function bucketByName(state: ServerState, name: string): BucketRow | undefined {
   return state.db.prepare("SELECT * FROM buckets WHERE bucketName = ?").get(name) as BucketRow | undefined;
 }

@@ -25,7 +25,10 @@ export function checkCorsRules(rules: unknown): unknown[] {
     const rule = r as Record<string, unknown>;
     const name = rule["corsRuleName"];
     if (typeof name !== "string" || !/^[A-Za-z0-9-]{6,50}$/.test(name)) throw badRequest(`corsRules[${i}].corsRuleName: 6-50 letters, digits and '-'`);
+    if (/^b2-/i.test(name)) throw badRequest(`corsRules[${i}].corsRuleName: names starting with b2- are reserved`);
     if (names.has(name)) throw badRequest(`corsRules[${i}].corsRuleName: duplicate name ${name}`);
+    const strings = [name, ...[rule["allowedOrigins"], rule["allowedOperations"], rule["allowedHeaders"], rule["exposeHeaders"]].flatMap((v) => (Array.isArray(v) ? v : []))];
+    if (strings.reduce((n, v) => n + Buffer.byteLength(String(v)), 0) >= 1000) throw badRequest(`corsRules[${i}]: the rule's strings must total under 1,000 bytes`);
     names.add(name);
     const origins = rule["allowedOrigins"];
     if (!Array.isArray(origins) || origins.length === 0) throw badRequest(`corsRules[${i}].allowedOrigins: at least one origin`);

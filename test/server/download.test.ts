@@ -167,3 +167,40 @@ describe("object lock", () => {
     expect(sha1(d.bytes)).toBe(f.contentSha1);
   });
 });
+
+describe("CORS", () => {
+  it("bucket rules answer preflights and add Access-Control headers for allowed origins only", async () => {
+    const b = await s.bucket(undefined, {
+      corsRules: [
+        { corsRuleName: "downloads", allowedOrigins: ["https://*.example.com"], allowedOperations: ["b2_download_file_by_name", "b2_download_file_by_id"], allowedHeaders: ["range", "authorization"], exposeHeaders: ["x-bz-content-sha1"], maxAgeSeconds: 600 },
+        { corsRuleName: "uploads", allowedOrigins: ["https"], allowedOperations: ["b2_upload_file"], allowedHeaders: ["*"], maxAgeSeconds: 60 },
+      ],
+    });
+    const f = await s.uploaded(b.bucketId, "c.txt", "cors");
+    const pre = await fetch(`${s.url}/file/${b.bucketName}/c.txt`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example.com", "access-control-request-method": "GET", "access-control-request-headers": "range" },
+    });
+    expect(pre.status).toBe(200);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(pre.headers.get("access-control-max-age")).toBe("600");
+    const denied = await fetch(`${s.url}/file/${b.bucketName}/c.txt`, { method: "OPTIONS", headers: { origin: "https://evil.test", "access-control-request-method": "GET" } });
+    expect(denied.status).toBe(403);
+    const badHeader = await fetch(`${s.url}/file/${b.bucketName}/c.txt`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example.com", "access-control-request-method": "GET", "access-control-request-headers": "x-custom" },
+    });
+    expect(badHeader.status).toBe(403);
+    const get = await s.download(`/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`, { origin: "https://app.example.com" });
+    expect(get.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(get.headers.get("access-control-expose-headers")).toBe("x-bz-content-sha1");
+    const other = await s.download(`/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`, { origin: "https://evil.test" });
+    expect(other.status).toBe(200);
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    const u = await s.uploadUrl(b.bucketId);
+    const upPre = await fetch(u.uploadUrl, { method: "OPTIONS", headers: { origin: "https://anything.test", "access-control-request-method": "POST", "access-control-request-headers": "x-bz-file-name" } });
+    expect(upPre.status).toBe(200);
+    const up = await s.uploadTo(u, "from-browser.txt", "x", { origin: "https://anything.test" });
+    expect(up.headers.get("access-control-allow-origin")).toBe("https://anything.test");
+  });
+});

@@ -1,5 +1,6 @@
 /** Downloads by id and by name (GET and HEAD): auth incl. download-authorization tokens, ranges, B2 headers. */
 import { authenticate, principalOf, keyRow, requireCap, type Principal } from "../auth.js";
+import { applyCors } from "../cors.js";
 import { B2Fail, badRequest } from "../errors.js";
 import { decodeHeader, encodeHeader } from "../names.js";
 import { bucketById, bucketByName, lockOf, segmentsOf, sseOf, type BucketRow, type FileRow } from "../rows.js";
@@ -111,6 +112,7 @@ function headersFor(state: ServerState, ctx: Ctx, bucket: BucketRow, file: FileR
 
 function serve(ctx: Ctx, bucket: BucketRow, file: FileRow, a: Access): Result {
   const { state } = ctx;
+  applyCors(ctx.req, ctx.res, bucket, ctx.op);
   const key = keyForRead(sseOf(file), sseFromHeaders(ctx.req.headers));
   const headers = headersFor(state, ctx, bucket, file, a);
   const size = file.contentLength;
@@ -128,6 +130,7 @@ function byId(ctx: Ctx): Result {
   const file = lookup(ctx, id);
   if (file.action !== "upload") throw new B2Fail(404, "not_found", `File not present: ${id}`);
   const bucket = bucketById(ctx.state, file.bucketId);
+  applyCors(ctx.req, ctx.res, bucket, ctx.op);
   return serve(ctx, bucket, file, access(ctx, bucket, file.fileName, false));
 }
 
@@ -137,6 +140,7 @@ function byName(ctx: Ctx): Result {
   const fileName = decodeHeader(ctx.params[1] ?? "", "fileName");
   const bucket = bucketByName(state, bucketName);
   if (!bucket) throw new B2Fail(404, "not_found", `Bucket does not exist: ${bucketName}`);
+  applyCors(ctx.req, ctx.res, bucket, ctx.op);
   const a = access(ctx, bucket, fileName, true);
   const file = state.db
     .prepare("SELECT * FROM files WHERE bucketId = ? AND fileName = ? AND action != 'start' ORDER BY seq DESC LIMIT 1")

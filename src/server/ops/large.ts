@@ -1,10 +1,11 @@
 /** Large files: start, part URLs, parts, copy part, list parts / unfinished, finish (checks), cancel. */
 import { authenticate, issueToken, requireCap, requirePrefix, type Principal } from "../auth.js";
 import type { Segment } from "../blobs.js";
-import { B2Fail, badRequest } from "../errors.js";
+import { applyCors } from "../cors.js";
+import { badRequest } from "../errors.js";
 import { checkLegalHold, checkRetention, lockForNewFile } from "../lock.js";
 import { checkFileInfo, checkFileName, resolveContentType } from "../names.js";
-import { bucketById, lockOf, requireFile, requireLargeFile, segmentsOf, sseOf, type FileRow, type PartRow } from "../rows.js";
+import { bucketById, fileById, findBucket, lockOf, requireFile, requireLargeFile, segmentsOf, sseOf, type FileRow, type PartRow } from "../rows.js";
 import { keyForRead, sseFromHeaders, sseFromJson } from "../sse.js";
 import { newId } from "../state.js";
 import type { Ctx, OpDef } from "../types.js";
@@ -83,6 +84,8 @@ async function savePart(ctx: Ctx, file: FileRow, part: PartRow): Promise<void> {
 
 async function uploadPart(ctx: Ctx): Promise<{ json: unknown }> {
   const { state, req } = ctx;
+  const corsBucket = findBucket(state, fileById(state, ctx.params[0])?.bucketId);
+  if (corsBucket) applyCors(req, ctx.res, corsBucket, ctx.op);
   const p = uploadPrincipal(ctx);
   const file = requireLargeFile(state, ctx.params[0]);
   requireCap(p, "writeFiles", file.bucketId, file.fileName);

@@ -1,10 +1,11 @@
 /** Simple uploads: b2_get_upload_url and b2_upload_file (on the URL it returned, with its own token). */
 import type { IncomingHttpHeaders } from "node:http";
 import { authenticate, issueToken, requireCap, type Principal } from "../auth.js";
+import { applyCors } from "../cors.js";
 import { B2Fail, badRequest } from "../errors.js";
 import { checkLegalHold, lockForNewFile, retentionFromHeaders } from "../lock.js";
 import { checkFileInfo, checkFileName, decodeHeader, resolveContentType } from "../names.js";
-import { bucketById, lockOf, type BucketRow, type FileRow } from "../rows.js";
+import { bucketById, findBucket, lockOf, type BucketRow, type FileRow } from "../rows.js";
 import { sseFromHeaders, type SseChoice } from "../sse.js";
 import { newId, type ServerState } from "../state.js";
 import type { Ctx, OpDef } from "../types.js";
@@ -71,6 +72,8 @@ export function insertFile(state: ServerState, row: Omit<FileRow, "seq">): FileR
 
 async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
   const { state, req } = ctx;
+  const corsBucket = findBucket(state, ctx.params[0]);
+  if (corsBucket) applyCors(req, ctx.res, corsBucket, ctx.op);
   const p = uploadPrincipal(ctx);
   const bucket = bucketById(state, ctx.params[0]);
   const rawName = req.headers["x-bz-file-name"];
