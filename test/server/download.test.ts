@@ -131,6 +131,24 @@ describe("server-side encryption", () => {
   });
 });
 
+describe("SSE-C copies", () => {
+  it("copy_file and copy_part need the source key; the destination can use another encryption", async () => {
+    const key = randomBytes(32);
+    const sse = { mode: "SSE-C", algorithm: "AES256", customerKey: key.toString("base64"), customerKeyMd5: createHash("md5").update(key).digest("base64") };
+    const headers = {
+      "x-bz-server-side-encryption-customer-algorithm": "AES256",
+      "x-bz-server-side-encryption-customer-key": sse.customerKey,
+      "x-bz-server-side-encryption-customer-key-md5": sse.customerKeyMd5,
+    };
+    const src = await s.uploaded(bucket.bucketId, "ssec-src.txt", "secret bytes", headers);
+    const noKey = await s.call("b2_copy_file", { sourceFileId: src.fileId, fileName: "ssec-copy.txt" });
+    expect(noKey.status).toBe(400);
+    const plain = await s.ok("b2_copy_file", { sourceFileId: src.fileId, fileName: "ssec-copy.txt", sourceServerSideEncryption: sse, destinationServerSideEncryption: { mode: "SSE-B2", algorithm: "AES256" } });
+    expect(plain.serverSideEncryption).toEqual({ mode: "SSE-B2", algorithm: "AES256" });
+    expect((await s.download(`/b2api/v4/b2_download_file_by_id?fileId=${plain.fileId}`)).bytes.toString()).toBe("secret bytes");
+  });
+});
+
 describe("object lock", () => {
   it("default retention applies to uploads; governance blocks delete unless bypassed; legal hold blocks delete", async () => {
     const b = await s.bucket(undefined, { fileLockEnabled: true });
@@ -149,6 +167,17 @@ describe("object lock", () => {
     expect((await s.call("b2_delete_file_version", { fileName: h.fileName, fileId: h.fileId, bypassGovernance: true })).status).toBe(403);
     await s.ok("b2_update_file_legal_hold", { fileName: h.fileName, fileId: h.fileId, legalHold: "off" });
     await s.ok("b2_delete_file_version", { fileName: h.fileName, fileId: h.fileId, bypassGovernance: true });
+  });
+
+  it("bypassGovernance needs the bypassGovernance capability", async () => {
+    const b = await s.bucket(undefined, { fileLockEnabled: true });
+    const f = await s.uploaded(b.bucketId, "gov.txt", "g", { "x-bz-file-retention-mode": "governance", "x-bz-file-retention-retain-until-timestamp": String(Date.now() + 86_400_000) });
+    expect(f.fileRetention.value.mode).toBe("governance");
+    const k = await s.ok("b2_create_key", { accountId: s.accountId, keyName: "no-bypass", capabilities: ["deleteFiles", "readFiles"] });
+    const token = (await s.authorize(k.applicationKeyId, k.applicationKey)).body.authorizationToken;
+    const r = await s.call("b2_delete_file_version", { fileName: f.fileName, fileId: f.fileId, bypassGovernance: true }, { token });
+    expect([r.status, r.body.code]).toEqual([403, "access_denied"]);
+    await s.ok("b2_delete_file_version", { fileName: f.fileName, fileId: f.fileId, bypassGovernance: true });
   });
 
   it("compliance cannot be shortened; buckets without lock refuse retention", async () => {
