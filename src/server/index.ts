@@ -1,6 +1,20 @@
 /**
  * `startServer()`: the local B2 server in a child process (it keeps answering while the caller's thread is
  * blocked, e.g. in Atomics.wait), plus a typed client for its control API.
+ *
+ * The server speaks the B2 Native API (v1 to v4) on loopback; point any B2 client at `url` as its auth URL and
+ * log in with `keyId`/`key`. Metadata lives in SQLite and contents in files under `dataDir` (a temporary store,
+ * removed on close, when none is given). Requests are validated against spec/b2.yaml.
+ *
+ * Control API (loopback only, JSON, mirrored by `control`):
+ * - `POST /__b2kit/faults` {op | "*", status?, code?, message?, retryAfter?, count? (1), skip? (0),
+ *   wire?: drop_after_commit | reset_mid_body | stall | slow_body, stallMs?, stallAt?: start | body, bytesPerSec?}
+ *   -> {id}; `DELETE /__b2kit/faults`
+ * - `POST /__b2kit/clock` {advanceSeconds} (token, key and download-authorization expiry; lifecycle rules run),
+ *   `GET /__b2kit/clock`
+ * - `GET /__b2kit/journal` -> [{seq, op, method, path, status, code?, fault?, uploadUrlId?, at}],
+ *   `DELETE /__b2kit/journal`
+ * - `POST /__b2kit/limits` {minPartSize, recommendedPartSize, maxCopySize, ...}, `GET /__b2kit/limits`
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
