@@ -40,7 +40,8 @@ function list(ctx: Ctx, versions: boolean): { json: unknown } {
     if (!row) throw badRequest(`startFileId: unknown file ${String(body["startFileId"])}`, "invalid_file_id");
     startSeq = row.seq;
   }
-  const from = startName > prefix ? startName : prefix;
+  // Compared as UTF-8 bytes, like the listing order (JS string comparison is UTF-16 order).
+  const from = Buffer.compare(Buffer.from(startName), Buffer.from(prefix)) > 0 ? startName : prefix;
   const files: unknown[] = [];
   let next: { name: string; id: string | null } | null = null;
   let lastName: string | null = null;
