@@ -82,6 +82,13 @@ describe("npm run generate:check", () => {
   }, 90_000);
 });
 
+describe("generated/ type-checks against the hand-written runtime it imports", () => {
+  it("tsc -p codegen/tsconfig.generated.json", async () => {
+    const tsc = new URL("../../node_modules/typescript7/bin/tsc", import.meta.url).pathname;
+    await expect(promisify(execFile)(process.execPath, [tsc, "-p", "codegen/tsconfig.generated.json"])).resolves.toMatchObject({ stdout: "" });
+  }, 60_000);
+});
+
 describe("the generator's own types", () => {
   it("codegen/*.mjs type-check with their JSDoc (tsc -p codegen/tsconfig.json)", async () => {
     const tsc = new URL("../../node_modules/typescript7/bin/tsc", import.meta.url).pathname;

@@ -1,6 +1,7 @@
 /** Generator: table invariants, the golden (drift) check, and Awaiting/Blocking parity. */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import prettier from "prettier";
 import { Project, type ClassDeclaration } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { generate } from "../../codegen/generate.mjs";
@@ -38,6 +39,13 @@ describe("golden output", () => {
     const second = await generate();
     expect(second).toEqual(first);
     for (const [path, text] of Object.entries(first)) expect(readFileSync(new URL(path, root), "utf8"), path).toBe(text);
+  });
+  it("is what prettier --check expects with the project's config", async () => {
+    for (const [path, text] of Object.entries(await generate())) {
+      const filepath = new URL(path, root).pathname;
+      const config = (await prettier.resolveConfig(filepath)) ?? {};
+      expect(await prettier.check(text, { ...config, filepath }), path).toBe(true);
+    }
   });
   it("every file starts with the DO NOT EDIT header naming the command and the spec's hash", async () => {
     const sha = createHash("sha256").update(readFileSync(new URL("spec/b2.yaml", root))).digest("hex");
