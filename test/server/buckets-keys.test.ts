@@ -149,6 +149,11 @@ describe("keys", () => {
     expect([old.status, old.body.code]).toEqual([401, "unsupported"]);
     const v4 = await s.authorize(multi.applicationKeyId, multi.applicationKey, 4);
     expect(v4.body.apiInfo.storageApi.allowed.buckets.map((x: any) => x.id)).toEqual([a.bucketId, b.bucketId]);
+    const listedV2 = (await s.ok("b2_list_keys", { accountId: s.accountId, maxKeyCount: 1000 }, { version: 2 })).keys.map((k: any) => k.applicationKeyId);
+    expect(listedV2).toContain(v2.applicationKeyId);
+    expect(listedV2).not.toContain(multi.applicationKeyId);
+    expect((await s.call("b2_delete_key", { applicationKeyId: multi.applicationKeyId }, { version: 3 })).status).toBe(400);
+    await s.ok("b2_delete_key", { applicationKeyId: multi.applicationKeyId });
   });
 
   it("v1 filters bucket listings for a restricted key; v2+ refuse an unnamed listing", async () => {

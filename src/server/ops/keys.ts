@@ -95,7 +95,9 @@ function listKeys(ctx: Ctx): { json: unknown } {
   requireAccount(state, body["accountId"]);
   const max = pageSize(body["maxKeyCount"], state.limits.keysPage, "maxKeyCount");
   const start = typeof body["startApplicationKeyId"] === "string" ? body["startApplicationKeyId"] : "";
-  const rows = state.db.prepare("SELECT * FROM keys WHERE master = 0 AND keyId >= ? ORDER BY keyId LIMIT ?").all(start, max + 1) as KeyRow[];
+  // Before v4 a key has one bucketId: keys restricted to several buckets are not listed there (B2 documents this).
+  const multi = ctx.version < 4 ? "AND multiBucket = 0" : "";
+  const rows = state.db.prepare(`SELECT * FROM keys WHERE master = 0 ${multi} AND keyId >= ? ORDER BY keyId LIMIT ?`).all(start, max + 1) as KeyRow[];
   const next = rows.length > max ? (rows.pop() as KeyRow).keyId : null;
   return { json: { keys: rows.map((k) => keyJson(state, k, ctx.version)), nextApplicationKeyId: next } };
 }
@@ -106,6 +108,7 @@ function deleteKey(ctx: Ctx): { json: unknown } {
   requireCap(p, "deleteKeys");
   const row = keyRow(state, String(body["applicationKeyId"]));
   if (!row || row.master) throw badRequest(`Key not found: ${String(body["applicationKeyId"])}`);
+  if (row.multiBucket && ctx.version < 4) throw badRequest("a key restricted to several buckets can only be deleted with API version v4");
   state.db.transaction(() => {
     state.db.prepare("DELETE FROM keys WHERE keyId = ?").run(row.keyId);
     state.db.prepare("DELETE FROM tokens WHERE keyId = ?").run(row.keyId);
