@@ -65,6 +65,9 @@ export function spawnWorker(coreModule: string, factory: string, factoryArgs: un
   const needsTsx = TS.test(new URL(entryUrl).pathname) || TS.test(new URL(coreModule).pathname);
   const worker = new Worker(BOOTSTRAP, {
     eval: true,
+    // The bootstrap is CommonJS; a parent started with --input-type=module (node -e) would
+    // otherwise pass that on and the worker would die before loading the core.
+    execArgv: process.execArgv.filter((arg) => !arg.startsWith("--input-type")),
     workerData: { init, entry: entryUrl, tsx: needsTsx ? tsxApiHref() : undefined },
     transferList: [port2],
   });
