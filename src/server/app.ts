@@ -9,7 +9,7 @@ export interface Shape {
 }
 
 export function createApp(state: ServerState, shape?: Shape): Server {
-  const server = createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
+  const server = createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 0, keepAliveTimeout: 30_000, highWaterMark: 1 << 20 }, (req, res) => {
     const run = (): void => {
       handle(state, req, res).catch((error: unknown) => sendError(res, error));
     };
