@@ -2,6 +2,7 @@
 import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { emitClass } from "../../codegen/emit/classes.mjs";
+import { hierarchyFile, indexFile, modelImport, statesImport } from "../../codegen/emit/files.mjs";
 import { emitOperationsFile } from "../../codegen/emit/operations.mjs";
 import type { HandleSpec, Row } from "../../codegen/table-types.js";
 
@@ -148,5 +149,46 @@ describe("emitOperationsFile", () => {
 
   it("emits OperationName as the interface's keys", () => {
     expect(alias).toMatchObject({ kind: StructureKind.TypeAlias, name: "OperationName", isExported: true, type: "keyof Operations" });
+  });
+});
+
+describe("file emitters", () => {
+  const typed: Row[] = [
+    { ...row("Bucket", "a"), params: [{ name: "s", type: "UploadSettings" }, { name: "d", type: "Uint8Array" }], returns: { pair: ["FileModel", "File"] } },
+    { ...row("Bucket", "b"), params: [{ name: "m", type: "Record<string, LegalHoldValue>" }], returns: { items: { model: "PartModel", next: [{ name: "n", type: "number | null" }] } } },
+  ];
+  it("imports each model/settings name once, sorted, without built-ins", () => {
+    expect(modelImport(typed)).toEqual({
+      kind: StructureKind.ImportDeclaration,
+      isTypeOnly: true,
+      moduleSpecifier: "../src/models.js",
+      namedImports: ["FileModel", "LegalHoldValue", "PartModel", "UploadSettings"],
+    });
+  });
+  it("imports every handle's state type", () => {
+    expect(statesImport([client, bucket])).toMatchObject({ isTypeOnly: true, moduleSpecifier: "../src/core/handles.js", namedImports: ["ClientState", "BucketState"] });
+  });
+  it.each([
+    ["Awaiting", "AsyncEngine", "../src/core/engine.js", "createAsyncEngine"],
+    ["Blocking", "SyncEngine", "../src/blocking/engine.js", "createBlockingEngine"],
+  ] as const)("a %s file imports its engine, options, states and models, then one class per handle", (flavor, type, module, factory) => {
+    const statements = hierarchyFile(typed, [client, bucket], flavor);
+    expect(statements.slice(0, 3)).toMatchObject([
+      { isTypeOnly: true, moduleSpecifier: "../src/core/engine-types.js", namedImports: [type] },
+      { moduleSpecifier: module, namedImports: [factory] },
+      { isTypeOnly: true, moduleSpecifier: "../src/options.js", namedImports: ["ClientOptions"] },
+    ]);
+    expect(statements.slice(5).map((s) => [s.kind, (s as { name?: string }).name])).toEqual([
+      [StructureKind.Class, flavor],
+      [StructureKind.Class, `${flavor}Bucket`],
+    ]);
+  });
+  it("the index re-exports both hierarchies and the table", () => {
+    expect(indexFile([client, bucket])).toMatchObject([
+      { moduleSpecifier: "./awaiting.js", namedExports: ["Awaiting", "AwaitingBucket"] },
+      { moduleSpecifier: "./blocking.js", namedExports: ["Blocking", "BlockingBucket"] },
+      { moduleSpecifier: "./operations.js", namedExports: ["operationTable"] },
+      { isTypeOnly: true, moduleSpecifier: "./operations.js", namedExports: ["Operations", "OperationName"] },
+    ]);
   });
 });
