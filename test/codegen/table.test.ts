@@ -77,6 +77,17 @@ describe("parity of the hierarchies", () => {
     });
   }
 
+  it("returns the same types, Promise-wrapped and async in Awaiting", () => {
+    const returns = (file: typeof awaiting) =>
+      Object.fromEntries(file.getClasses().flatMap((c) => c.getMethods().map((m) => [`${c.getName()}.${m.getName()}`, m.getReturnTypeNode()?.getText()])));
+    const asBlocking = Object.fromEntries(
+      Object.entries(returns(awaiting)).map(([k, t]) => [
+        k.replace(/^Awaiting/, "Blocking"),
+        t?.replace(/^Promise<(.*)>$/s, "$1").replace(/^AsyncGenerator</, "Generator<").replace(/\bAwaiting/g, "Blocking"),
+      ]),
+    );
+    expect(returns(blocking)).toEqual(asBlocking);
+  });
   it("has no `any` in public signatures (methods, constructors, getters, the Operations map)", () => {
     const operationsFile = project.addSourceFileAtPath(new URL("generated/operations.ts", root).pathname);
     const signatures: [string, string][] = [];
