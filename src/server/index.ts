@@ -70,10 +70,10 @@ function entry(): string[] {
 
 export async function startServer(options: StartServerOptions = {}): Promise<LocalB2Server> {
   const { startTimeoutMs = 30_000, ...config } = options;
-  const child = spawn(process.execPath, entry(), {
-    env: { ...process.env, B2KIT_SERVER_CONFIG: JSON.stringify(config) },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(process.execPath, entry(), { stdio: ["pipe", "pipe", "pipe"] });
+  // The config (possibly with the master key) goes over stdin, not argv or the environment; stdin stays open so
+  // the child notices when this process goes away.
+  child.stdin?.write(`${JSON.stringify(config)}\n`);
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -1,10 +1,17 @@
 /**
- * Child-process entry of startServer(): config from B2KIT_SERVER_CONFIG (JSON), one JSON line on stdout once
- * listening, graceful stop on SIGTERM or when the parent goes away (stdin closes).
+ * Child-process entry of startServer(): the config arrives as the first line on stdin (JSON; it may carry the
+ * master key, so not in argv or the environment), one JSON line goes to stdout once listening, and the server
+ * stops on SIGTERM or when the parent goes away (stdin closes).
  */
+import { createInterface } from "node:readline";
 import { runServer, type RunConfig } from "./run.js";
 
-const config = JSON.parse(process.env["B2KIT_SERVER_CONFIG"] ?? "{}") as RunConfig;
+const lines = createInterface({ input: process.stdin });
+const first = await new Promise<string>((resolve) => {
+  lines.once("line", resolve);
+  lines.once("close", () => resolve("{}"));
+});
+const config = JSON.parse(first) as RunConfig;
 const running = await runServer(config);
 process.stdout.write(`${JSON.stringify({ url: running.url, keyId: running.keyId, key: running.key, pid: process.pid })}\n`);
 
@@ -19,6 +26,5 @@ const stop = (): void => {
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
-process.stdin.on("end", stop);
+lines.on("close", stop);
 process.stdin.on("error", stop);
-process.stdin.resume();

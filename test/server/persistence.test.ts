@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServer } from "../../src/server/index.js";
-import { Session, sha1 } from "./support.js";
+import { Session, basic, sha1 } from "./support.js";
 
 const dirs: string[] = [];
 const dataDir = (): string => {
@@ -91,6 +91,21 @@ describe("persistence", () => {
       expect((await c.download(`/file/${b.bucketName}/kept.txt`)).bytes.toString()).toBe("kept");
     } finally {
       await c.close();
+    }
+  });
+
+  it("explicit credentials are used, and the key never reaches the child's argv or environment", async () => {
+    const server = await startServer({ keyId: "localMasterKeyId", key: "K000-explicit-secret-value" });
+    try {
+      expect([server.keyId, server.key]).toEqual(["localMasterKeyId", "K000-explicit-secret-value"]);
+      const r = await fetch(`${server.url}/b2api/v4/b2_authorize_account`, { headers: { authorization: basic(server.keyId, server.key) } });
+      expect(r.status).toBe(200);
+      if (existsSync(`/proc/${server.pid}/environ`)) {
+        expect(readFileSync(`/proc/${server.pid}/environ`, "latin1")).not.toContain("explicit-secret");
+        expect(readFileSync(`/proc/${server.pid}/cmdline`, "latin1")).not.toContain("explicit-secret");
+      }
+    } finally {
+      await server.close();
     }
   });
 
