@@ -75,6 +75,7 @@ export class Blobs {
     }
     const path = join("blobs", id);
     await rename(tmp, join(this.dataDir, path));
+    await syncDirectory(join(this.dataDir, "blobs"));
     const written: Written = {
       segment: { path, length, ...(iv ? { iv: iv.toString("hex") } : {}) },
       sha1: sha1.digest("hex"),
@@ -130,6 +131,16 @@ export class Blobs {
 
   async remove(segments: Segment[]): Promise<void> {
     for (const seg of segments) await rm(join(this.dataDir, seg.path), { force: true });
+  }
+}
+
+/** Makes a rename durable (the directory entry), where the platform allows opening a directory. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, "r");
+    await handle.sync().finally(() => handle.close());
+  } catch {
+    /* not supported here (e.g. Windows): the file's own fsync still holds */
   }
 }
 
