@@ -7,7 +7,7 @@
  * work from any test runner (vitest, jest, node:test).
  * @module
  */
-export { startMockServer, type MockOptions, type MockRequest, type MockServer } from "./mock.js";
+export { startMockServer, type MockOptions, type MockRequest, type MockServer, type Violation } from "./mock.js";
 export { startLocalServer, type LocalServer } from "./local.js";
 export { bundledSpecPath, freePort } from "./prism.js";
 export type { StartServerOptions } from "../server/index.js";

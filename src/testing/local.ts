@@ -5,8 +5,9 @@ import { startServer, type ControlClient, type StartServerOptions } from "../ser
 export interface LocalServer {
   /** Base URL; pass it as the client's `authUrl`. */
   url: string;
-  /** The master application key id and key (any other keys are created through the API). */
+  /** The master application key id (other keys are created through the API). */
   keyId: string;
+  /** The master application key (a secret, like a real one). */
   key: string;
   /** The server's control API: fault injection, the request journal, the clock. */
   control: ControlClient;

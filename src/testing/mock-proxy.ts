@@ -11,6 +11,7 @@ const B2_HOSTS = /https:\/\/(?:api\d*\.backblazeb2\.com|f\d+\.backblazeb2\.com|p
 
 /** One request the code under test sent to the mock. */
 export interface MockRequest {
+  /** HTTP method, e.g. `POST`. */
   method: string;
   /** Path and query, e.g. `/b2api/v4/b2_list_buckets`. */
   path: string;
@@ -19,7 +20,19 @@ export interface MockRequest {
   /** Status of the mock's answer. */
   status: number;
   /** Prism's complaints: empty when the request matches the spec. */
-  violations: { location: string[]; severity: string; code: string | number; message: string }[];
+  violations: Violation[];
+}
+
+/** One way a request breaks the spec, as Prism reports it. */
+export interface Violation {
+  /** Where, e.g. `["request", "body"]` or `["request", "header", "x-bz-content-sha1"]`. */
+  location: string[];
+  /** `Error` for a broken contract; `Warning` or `Info` for advice. */
+  severity: string;
+  /** The JSON Schema keyword or Prism code, e.g. `required`. */
+  code: string | number;
+  /** Human-readable, e.g. "Request body must have required property 'accountId'". */
+  message: string;
 }
 
 function operationOf(method: string, path: string): string {

@@ -3,12 +3,13 @@ import type { ChildProcess } from "node:child_process";
 import { startMockProxy, type MockRequest } from "./mock-proxy.js";
 import { bundledSpecPath, startPrism } from "./prism.js";
 
-export type { MockRequest } from "./mock-proxy.js";
+export type { MockRequest, Violation } from "./mock-proxy.js";
 
 /** A running mock of the B2 Native API. */
 export interface MockServer {
   /** Base URL; pass it as the client's `authUrl`. */
   url: string;
+  /** The port of `url`. */
   port: number;
   /** The Prism child process. */
   child: ChildProcess;
