@@ -111,7 +111,8 @@ function testMode(state: ServerState, req: IncomingMessage, op: string): void {
 
 async function readJsonBody(req: IncomingMessage, url: URL, method: string, version: number, op: string): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = {};
-  for (const [k, v] of url.searchParams) body[k] = queryValue(v);
+  for (const [k, v] of url.searchParams) body[k] = v;
+  const fromQuery = method !== "POST";
   if (method === "POST") {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -134,16 +135,9 @@ async function readJsonBody(req: IncomingMessage, url: URL, method: string, vers
   }
   // B2 accepts optional fields sent as null: treat them as absent.
   for (const [k, v] of Object.entries(body)) if (v === null) delete body[k];
-  const problem = validateRequest(op, version, body);
+  const problem = validateRequest(op, version, body, fromQuery);
   if (problem) throw new B2Fail(400, problem.code, problem.message);
   return body;
-}
-
-/** Query parameters of GET forms: numbers and booleans as JSON would carry them, arrays as comma lists. */
-function queryValue(v: string): unknown {
-  if (/^-?\d+$/.test(v) && v.length < 16) return Number(v);
-  if (v === "true" || v === "false") return v === "true";
-  return v;
 }
 
 async function send(ctx: Ctx, result: Result, fault: Fault | undefined): Promise<void> {

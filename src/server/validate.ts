@@ -1,6 +1,8 @@
 /**
  * Request validation compiled from spec/b2.yaml with Ajv (JSON Schema 2020-12, as OpenAPI 3.1 uses). Each
  * operation's JSON request body schema (or, for GET-only operations, its query parameters) is compiled once.
+ * Requests whose fields come from the query string or headers (all strings) are checked by a second Ajv that
+ * coerces them to the schema's types (integers, booleans, arrays), in place.
  */
 import { Ajv2020, type ValidateFunction, type ErrorObject } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
@@ -8,23 +10,27 @@ import { findOperation, loadSpec, pointer, type Json } from "./spec.js";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 const SPEC_ID = "b2-spec";
-let ajv: Ajv2020 | null | undefined;
+const instances = new Map<boolean, Ajv2020 | null>();
 const compiled = new Map<string, ValidateFunction | null>();
 
-function instance(): Ajv2020 | null {
-  if (ajv !== undefined) return ajv;
+function instance(coerce: boolean): Ajv2020 | null {
+  if (instances.has(coerce)) return instances.get(coerce) ?? null;
   const spec = loadSpec();
-  if (!spec) return (ajv = null);
-  const a = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
-  addFormats(a);
-  a.addSchema({ ...spec.doc, $id: SPEC_ID });
-  return (ajv = a);
+  let a: Ajv2020 | null = null;
+  if (spec) {
+    a = new Ajv2020({ strict: false, allErrors: false, validateFormats: true, ...(coerce ? { coerceTypes: "array" as const } : {}) });
+    addFormats(a);
+    a.addSchema({ ...spec.doc, $id: SPEC_ID });
+  }
+  instances.set(coerce, a);
+  return a;
 }
 
 /** The compiled request validator of an operation, or null when the spec has none (or is absent). */
-function validatorFor(op: string): ValidateFunction | null {
-  if (compiled.has(op)) return compiled.get(op) ?? null;
-  const a = instance();
+function validatorFor(op: string, coerce: boolean): ValidateFunction | null {
+  const key = `${op} ${coerce}`;
+  if (compiled.has(key)) return compiled.get(key) ?? null;
+  const a = instance(coerce);
   const spec = loadSpec();
   let fn: ValidateFunction | null = null;
   if (a && spec) {
@@ -43,17 +49,17 @@ function validatorFor(op: string): ValidateFunction | null {
       }
     }
   }
-  compiled.set(op, fn);
+  compiled.set(key, fn);
   return fn;
 }
 
 /** A validator, or null (with one warning) when the spec's schema for `op` does not compile. */
-function safeValidatorFor(op: string): ValidateFunction | null {
+function safeValidatorFor(op: string, coerce: boolean): ValidateFunction | null {
   try {
-    return validatorFor(op);
+    return validatorFor(op, coerce);
   } catch (error) {
     console.error(`b2kit server: request schema of ${op} does not compile: ${(error as Error).message}`);
-    compiled.set(op, null);
+    compiled.set(`${op} ${coerce}`, null);
     return null;
   }
 }
@@ -81,7 +87,6 @@ function rebase(schema: unknown): unknown {
  * `Range` is left out: HTTP says an unparseable range is ignored (whole file, 200), which B2 follows.
  */
 const headerValidators = new Map<string, ValidateFunction | null>();
-let coercing: Ajv2020 | null | undefined;
 const SKIPPED_HEADERS = new Set(["range", "authorization"]);
 
 function headerValidatorFor(op: string, method: string): ValidateFunction | null {
@@ -89,12 +94,8 @@ function headerValidatorFor(op: string, method: string): ValidateFunction | null
   if (headerValidators.has(key)) return headerValidators.get(key) ?? null;
   const spec = loadSpec();
   let fn: ValidateFunction | null = null;
+  const coercing = instance(true);
   if (spec) {
-    if (coercing === undefined) {
-      coercing = new Ajv2020({ strict: false, coerceTypes: true });
-      addFormats(coercing);
-      coercing.addSchema({ ...spec.doc, $id: SPEC_ID });
-    }
     const found = method === "HEAD" ? findOperation(spec.doc, `${op}_head`) : findOperation(spec.doc, op, method.toLowerCase());
     const params = ((found?.operation["parameters"] ?? []) as Json[])
       .map((p) => resolveRef(spec.doc, p))
@@ -148,9 +149,14 @@ function codeFor(error: ErrorObject | undefined): string {
 }
 
 /** The problem (a message naming the offending field, and B2's code), or null when valid or no schema applies. */
-export function validateRequest(op: string, version: number, body: Json): { message: string; code: string } | null {
-  const fn = safeValidatorFor(op);
-  if (!fn || fn(toV4(op, version, body))) return null;
+export function validateRequest(op: string, version: number, body: Json, fromQuery = false): { message: string; code: string } | null {
+  const fn = safeValidatorFor(op, fromQuery);
+  const v4 = toV4(op, version, body);
+  if (!fn || fn(v4)) {
+    // Coercion rewrote query strings into the schema's types: hand them back to the handler.
+    if (fromQuery && v4 !== body) Object.assign(body, v4);
+    return null;
+  }
   return { message: describe(fn.errors?.[0]), code: codeFor(fn.errors?.[0]) };
 }
 

@@ -56,6 +56,19 @@ describe("request validation from spec/b2.yaml", () => {
     expect((await s.call("b2_list_buckets", { accountId: s.accountId })).status).toBe(200);
   });
 
+  it("GET forms: query strings are coerced to the schema's types (integers, arrays)", async () => {
+    const b = await s.bucket(undefined, { bucketType: "allPublic" });
+    for (const n of ["x1", "x2", "x3"]) await s.uploaded(b.bucketId, n, n);
+    const page = await s.call("b2_list_file_names", { bucketId: b.bucketId, maxFileCount: "2" }, { method: "GET" });
+    expect(page.status).toBe(200);
+    expect(page.body.files.map((f: any) => f.fileName)).toEqual(["x1", "x2"]);
+    expect(page.body.nextFileName).toBe("x3");
+    const listed = await s.call("b2_list_buckets", { accountId: s.accountId, bucketTypes: "allPublic" }, { method: "GET" });
+    expect(listed.status).toBe(200);
+    expect(listed.body.buckets.every((x: any) => x.bucketType === "allPublic")).toBe(true);
+    expect((await s.call("b2_list_file_names", { bucketId: b.bucketId, maxFileCount: "many" }, { method: "GET" })).status).toBe(400);
+  });
+
   it("answers the GET form of notification rules with the query validated", async () => {
     const r = await s.call("b2_get_bucket_notification_rules", {}, { method: "GET" });
     expect(r.status).toBe(400);

@@ -96,7 +96,8 @@ function listBuckets(ctx: Ctx): { json: unknown } {
   if (typeof name === "string") rows = rows.filter((b) => b.bucketName === name);
   const types = body["bucketTypes"];
   if (types !== undefined) {
-    const list = typeof types === "string" ? types.split(",") : (types as string[]);
+    // Query forms may carry the list comma-separated.
+    const list = (Array.isArray(types) ? (types as string[]) : [String(types)]).flatMap((t) => t.split(","));
     if (!Array.isArray(list) || list.length === 0 || (list.includes("all") && list.length > 1)) throw badRequest("bucketTypes: 'all' alone or a list of types");
     if (!list.includes("all")) rows = rows.filter((b) => list.includes(b.bucketType));
   }
