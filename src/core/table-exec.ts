@@ -5,6 +5,7 @@
  */
 import type { Context } from "./context.js";
 import type { HandleKind, HandleState } from "./handles.js";
+import { validateRequest } from "./validate-requests.js";
 
 export type Source = string | { readonly from: string; readonly default: string | number | boolean };
 
@@ -95,13 +96,20 @@ async function accountIdFor(ctx: Context, row: RuntimeRow): Promise<string | und
   return needsAccount(row) ? (await ctx.api.session.get()).accountId : undefined;
 }
 
+/** The row's body, checked against B2's rules before anything (even an authorization) is sent. */
+async function checkedRequest(ctx: Context, row: RuntimeRow, scope: Scope): Promise<Record<string, unknown>> {
+  validateRequest(row.b2[0] as string, buildRequest(row, scope));
+  const accountId = await accountIdFor(ctx, row);
+  if (accountId !== undefined) scope.accountId = accountId;
+  return buildRequest(row, scope);
+}
+
 /** A `call` row: one JSON call; with `handleState`, the result is `{ model, handle }`. */
 export async function executeCall(ctx: Context, row: RuntimeRow, state: object, args: readonly unknown[]): Promise<unknown> {
   const operation = row.b2[0] as string;
   const scope: Scope = { state, args };
-  const accountId = await accountIdFor(ctx, row);
-  if (accountId !== undefined) scope.accountId = accountId;
-  const model = await ctx.api.call<object>(operation, buildRequest(row, scope));
+  const body = await checkedRequest(ctx, row, scope);
+  const model = await ctx.api.call<object>(operation, body);
   if (!row.handleState) return model;
   return { model, handle: buildHandle(row, { ...scope, model }) };
 }
@@ -112,9 +120,7 @@ export async function* paginate(ctx: Context, row: RuntimeRow, state: object, ar
   const page = row.page;
   if (!page) throw new Error(`operation table: ${row.class}.${row.name} has no page mapping`);
   const scope: Scope = { state, args };
-  const accountId = await accountIdFor(ctx, row);
-  if (accountId !== undefined) scope.accountId = accountId;
-  const body = buildRequest(row, scope);
+  const body = await checkedRequest(ctx, row, scope);
   const cursor = Object.entries(page.cursor ?? {});
   for (;;) {
     const response = await ctx.api.call<Record<string, unknown>>(operation, body);

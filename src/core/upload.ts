@@ -11,7 +11,7 @@ import { b2Encode } from "./encoding.js";
 import { Attempt, errorFromResponse } from "./http.js";
 import { backoffMs, exhausted } from "./retry.js";
 import type { UploadUrlPool } from "./upload-pool.js";
-import { checkFileInfo, checkFileName, checkHeaderBudget } from "./validate.js";
+import { checkFileInfo, checkFileName, checkInfoBudget } from "./validate.js";
 
 /** B2 recommends trying five different upload URLs before giving up. */
 export const MAX_UPLOAD_URLS = 5;
@@ -65,7 +65,7 @@ export function uploadHeaders(settings: UploadSettings, operation: string): Reco
   }
   if (settings.legalHold !== undefined) headers["X-Bz-File-Legal-Hold"] = settings.legalHold;
   const strict = settings.serverSideEncryption !== undefined || settings.fileRetention !== undefined || settings.legalHold !== undefined;
-  checkHeaderBudget(settings.fileName, headers, strict, operation);
+  checkInfoBudget(settings.fileName, fileInfoOf(settings), strict, operation);
   return headers;
 }
 

@@ -16,6 +16,7 @@ export function checkFileName(fileName: unknown, operation?: string): asserts fi
   if (/[\u0000-\u001f\u007f]/.test(name)) fail("must not contain control characters (code points below 32) or DEL (127)");
   if (name.startsWith("/") || name.endsWith("/")) fail("must not start or end with '/'");
   if (name.includes("//")) fail("must not contain '//'");
+  if (/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) fail("must be valid UTF-8 (no unpaired surrogates)");
 }
 
 export function checkBucketName(bucketName: unknown, operation?: string): void {
@@ -41,6 +42,8 @@ export function checkPartNumber(partNumber: number, operation?: string): void {
 }
 
 const INFO_KEY = /^[A-Za-z0-9\-_.`~!#$%^&*'|+]{1,50}$/;
+const LONE_SURROGATE = /[\ud800-\udfff]/;
+const hasLoneSurrogate = (s: string): boolean => LONE_SURROGATE.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""));
 const ALLOWED_B2_INFO = new Set([
   "b2-content-disposition",
   "b2-content-language",
@@ -60,13 +63,17 @@ export function checkFileInfo(fileInfo: Record<string, string> | undefined, oper
       throw new ValidationError(`invalid fileInfo key ${JSON.stringify(key)}: names starting with 'b2-' are reserved`, operation);
     }
     if (typeof value !== "string") throw new ValidationError(`fileInfo value of ${JSON.stringify(key)} must be a string`, operation);
+    if (hasLoneSurrogate(value)) throw new ValidationError(`fileInfo value of ${JSON.stringify(key)} must be valid UTF-8 (no unpaired surrogates)`, operation);
   }
 }
 
-/** The name plus info headers must fit B2's budget: 7,000 bytes, or 2,048 with SSE or Object Lock. */
-export function checkHeaderBudget(fileName: string, headers: Record<string, string>, strict: boolean, operation?: string): void {
+/**
+ * The name plus file info must fit B2's budget: 7,000 bytes, or 2,048 with SSE or Object Lock.
+ * Counted as B2 stores them: UTF-8 bytes of the name, each info key and each value (unencoded).
+ */
+export function checkInfoBudget(fileName: string, info: Record<string, string>, strict: boolean, operation?: string): void {
   let total = utf8Length(fileName);
-  for (const [k, v] of Object.entries(headers)) if (/^x-bz-info-/i.test(k)) total += utf8Length(k) + utf8Length(v);
+  for (const [k, v] of Object.entries(info)) total += utf8Length(k) + utf8Length(v);
   const limit = strict ? 2048 : 7000;
   if (total > limit) {
     throw new ValidationError(`file name and file info take ${total} bytes of headers; B2 allows at most ${limit}${strict ? " with encryption or Object Lock" : ""}`, operation);
@@ -79,4 +86,62 @@ export function checkRange(range: string | undefined, operation?: string): void 
   }
   const m = range && /^bytes=(\d+)-(\d+)$/.exec(range);
   if (m && Number(m[1]) > Number(m[2])) throw new ValidationError(`invalid range ${JSON.stringify(range)}: start is after end`, operation);
+}
+
+/** The same budget for already-built upload headers (`X-Bz-Info-*` values percent-encoded). */
+export function checkHeaderBudget(fileName: string, headers: Record<string, string>, strict: boolean, operation?: string): void {
+  const info: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (!/^x-bz-info-/i.test(k)) continue;
+    let value = v;
+    try {
+      value = decodeURIComponent(v.replace(/\+/g, "%20"));
+    } catch {
+      /* not encoded: count as is */
+    }
+    info[k.slice("x-bz-info-".length)] = value;
+  }
+  checkInfoBudget(fileName, info, strict, operation);
+}
+
+/** Capability names B2 documents for application keys (create_key, list_keys docs). */
+export const CAPABILITIES: ReadonlySet<string> = new Set([
+  "listKeys", "writeKeys", "deleteKeys", "listAllBucketNames", "listBuckets", "readBuckets", "writeBuckets", "deleteBuckets",
+  "readBucketRetentions", "writeBucketRetentions", "readBucketEncryption", "writeBucketEncryption", "readBucketNotifications",
+  "writeBucketNotifications", "readBucketReplications", "writeBucketReplications", "listFiles", "readFiles", "shareFiles",
+  "writeFiles", "deleteFiles", "readFileLegalHolds", "writeFileLegalHolds", "readFileRetentions", "writeFileRetentions",
+  "bypassGovernance",
+]);
+
+export function checkCapabilities(capabilities: unknown, operation?: string): void {
+  if (!Array.isArray(capabilities) || capabilities.length === 0) {
+    throw new ValidationError("invalid capabilities: at least one capability is required", operation);
+  }
+  for (const c of capabilities) {
+    if (typeof c !== "string" || !CAPABILITIES.has(c)) {
+      throw new ValidationError(`invalid capability ${JSON.stringify(c)}: not one of B2's capability names`, operation);
+    }
+  }
+}
+
+/** An integer number of seconds within B2's bounds (`what` names the field in the message). */
+export function checkDuration(seconds: unknown, min: number, max: number, what: string, operation?: string): void {
+  if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < min || seconds > max) {
+    throw new ValidationError(`invalid ${what}: an integer number of seconds from ${min} to ${max} (got ${String(seconds)})`, operation);
+  }
+}
+
+/** A page size: absent or 0 means B2's default; otherwise 1 to `max`. */
+export function checkPageSize(value: unknown, max: number, what: string, operation?: string): void {
+  if (value === undefined || value === null || value === 0) return;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new ValidationError(`invalid ${what}: an integer from 1 to ${max} (got ${String(value)})`, operation);
+  }
+}
+
+/** B2 parts are 1 byte to 5 GB (every part but the last at least the minimum part size). */
+export function checkPartSize(size: number, operation?: string): void {
+  if (size < 1 || size > 5_000_000_000) {
+    throw new ValidationError(`invalid part size ${size}: a part is 1 byte to 5 GB`, operation);
+  }
 }

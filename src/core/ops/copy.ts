@@ -8,7 +8,7 @@ import { BadRequest } from "../../errors.js";
 import type { CopyFileSettings, FileModel, PartModel } from "../../models.js";
 import type { Context } from "../context.js";
 import type { FileState } from "../handles.js";
-import { checkFileName, checkRange } from "../validate.js";
+import { checkFileInfo, checkFileName, checkInfoBudget, checkRange } from "../validate.js";
 import { fileHandle } from "./handles.js";
 import { choosePartSize, finishLargeFile } from "./large-file.js";
 
@@ -70,6 +70,8 @@ async function copyAsLargeFile(ctx: Context, state: FileState, settings: CopyFil
 
 export async function fileCopy(ctx: Context, state: FileState, settings: CopyFileSettings): Promise<{ model: FileModel; handle: FileState }> {
   checkFileName(settings.fileName, "b2_copy_file");
+  checkFileInfo(settings.fileInfo ?? undefined, "b2_copy_file");
+  checkInfoBudget(settings.fileName, settings.fileInfo ?? {}, settings.destinationServerSideEncryption != null, "b2_copy_file");
   checkRange(settings.range ?? undefined, "b2_copy_file");
   let model: FileModel;
   try {

@@ -15,7 +15,7 @@ import type { Context } from "../context.js";
 import { downloadBytes, downloadChunks } from "../download.js";
 import type { ClientState, FileState } from "../handles.js";
 import { throttledProgress } from "../progress.js";
-import { checkFileName } from "../validate.js";
+import { checkBucketName, checkFileName } from "../validate.js";
 
 /** The handle's file name, looked up with b2_get_file_info when the handle does not know it. */
 async function fileNameOf(ctx: Context, state: FileState): Promise<string> {
@@ -26,6 +26,7 @@ async function fileNameOf(ctx: Context, state: FileState): Promise<string> {
 }
 
 export async function fileDelete(ctx: Context, state: FileState, name: string | undefined, bypassGovernance: boolean | undefined): Promise<FileDeleteModel> {
+  if (name !== undefined) checkFileName(name, "b2_delete_file_version");
   const fileName = name ?? (await fileNameOf(ctx, state));
   return ctx.api.call<FileDeleteModel>("b2_delete_file_version", { fileId: state.fileId, fileName, bypassGovernance });
 }
@@ -51,6 +52,7 @@ export function downloadByName(
   fileName: string,
   settings: DownloadSettings | undefined,
 ): Promise<Uint8Array> {
+  checkBucketName(bucketName, "b2_download_file_by_name");
   checkFileName(fileName, "b2_download_file_by_name");
   return downloadBytes(ctx, { bucketName, fileName }, settings);
 }

@@ -9,7 +9,7 @@ import type { CopyPartSettings, FileModel, PartModel, ServerSideEncryption, Uplo
 import type { Context } from "../context.js";
 import type { BucketState, FileState, PartsState } from "../handles.js";
 import { fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHeaders } from "../upload.js";
-import { checkPartNumber, checkRange } from "../validate.js";
+import { checkPartNumber, checkPartSize, checkRange } from "../validate.js";
 import { throttledProgress } from "../progress.js";
 import { fileHandle } from "./handles.js";
 import { upload } from "./simple-upload.js";
@@ -74,6 +74,7 @@ export async function uploadPart(
   signal?: AbortSignal,
 ): Promise<PartModel> {
   checkPartNumber(partNumber, "b2_upload_part");
+  checkPartSize(data.byteLength, "b2_upload_part");
   const headers: Record<string, string> = {
     "X-Bz-Part-Number": String(partNumber),
     "X-Bz-Content-Sha1": sha1Hex(data),
@@ -265,6 +266,7 @@ export async function uploadFile(
 export async function partsData(ctx: Context, state: PartsState, data: Uint8Array): Promise<PartModel> {
   const partNumber = state.partNumber + 1;
   checkPartNumber(partNumber, "b2_upload_part");
+  checkPartSize(data.byteLength, "b2_upload_part");
   state.partNumber = partNumber;
   return uploadPart(ctx, state.fileId, partNumber, data, undefined);
 }
