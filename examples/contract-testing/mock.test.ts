@@ -6,7 +6,7 @@
 import { Awaiting } from "b2kit";
 import { startMockServer, type MockServer } from "b2kit/testing";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
-import { archiveReport } from "./report-archiver.js";
+import { archiveReport, readReport } from "./report-archiver.js";
 
 let mock: MockServer;
 beforeAll(async () => {
@@ -26,6 +26,21 @@ it("archiveReport sends spec-valid requests to the operations it needs", async (
   }
   expect(mock.violations()).toEqual([]);
   expect(mock.requests.map((r) => r.operation)).toEqual(["b2_authorize_account", "b2_get_upload_url", "b2_upload_file"]);
+});
+
+it("readReport downloads by name with a valid request", async () => {
+  const b2 = new Awaiting("any-key-id", "any-application-key", { authUrl: mock.url, maxAttempts: 1 });
+  try {
+    // The answer is the spec's example body; what matters here is the request.
+    expect(typeof (await readReport(b2, "reports-bucket", "2026-11-23"))).toBe("string");
+  } finally {
+    await b2.close();
+  }
+  expect(mock.violations()).toEqual([]);
+  expect(mock.requests.map((r) => [r.operation, r.path])).toEqual([
+    ["b2_authorize_account", "/b2api/v4/b2_authorize_account"],
+    ["b2_download_file_by_name", "/file/reports-bucket/reports/2026-11-23.txt"],
+  ]);
 });
 
 it("the mock reports a request that breaks the contract", async () => {

@@ -41,6 +41,15 @@ function operationOf(method: string, path: string): string {
   return op.startsWith("b2_download_file_by_id") && method === "HEAD" ? "b2_download_file_by_id_head" : op;
 }
 
+/**
+ * B2 file names may contain `/`, but Prism matches `{fileName}` in `/file/{bucketName}/{fileName}`
+ * against one segment only: the name's slashes are sent to Prism encoded.
+ */
+function forPrism(path: string): string {
+  const m = /^\/file\/([^/?]+)\/([^?]*)(\?.*)?$/.exec(path);
+  return m ? `/file/${m[1]}/${(m[2] as string).split("/").join("%2F")}${m[3] ?? ""}` : path;
+}
+
 async function readAll(stream: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -59,7 +68,7 @@ export async function startMockProxy(upstreamPort: number): Promise<MockProxy> {
   let self = "";
   const server = createServer((req, res) => {
     const path = req.url ?? "/";
-    const upstream = request({ host: "127.0.0.1", port: upstreamPort, method: req.method, path, headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` } }, async (up) => {
+    const upstream = request({ host: "127.0.0.1", port: upstreamPort, method: req.method, path: forPrism(path), headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` } }, async (up) => {
       const header = up.headers["sl-violations"];
       const method = req.method ?? "GET";
       requests.push({ method, path, operation: operationOf(method, path), status: up.statusCode ?? 0, violations: header ? (JSON.parse(String(header)) as MockRequest["violations"]) : [] });
