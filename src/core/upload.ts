@@ -55,7 +55,13 @@ export function uploadHeaders(settings: UploadSettings, operation: string): Reco
     "X-Bz-File-Name": b2Encode(settings.fileName),
     "Content-Type": settings.contentType ?? "b2/x-auto",
   };
-  for (const [k, v] of Object.entries(fileInfoOf(settings))) headers[`X-Bz-Info-${k}`] = b2Encode(v);
+  const info = fileInfoOf(settings);
+  // As a header B2 takes only a base-10 millisecond count here (the spec's pattern).
+  const millis = Object.entries(info).find(([k]) => k.toLowerCase() === "src_last_modified_millis")?.[1];
+  if (millis !== undefined && !/^[0-9]{1,19}$/.test(millis)) {
+    throw new ValidationError(`invalid fileInfo src_last_modified_millis ${JSON.stringify(millis)}: a base-10 count of milliseconds`, operation);
+  }
+  for (const [k, v] of Object.entries(info)) headers[`X-Bz-Info-${k}`] = b2Encode(v);
   Object.assign(headers, sseHeaders(settings.serverSideEncryption));
   if (settings.fileRetention?.mode) {
     headers["X-Bz-File-Retention-Mode"] = settings.fileRetention.mode;

@@ -49,6 +49,8 @@ const cases: Case[] = [
   ["fileInfo key with a space", /fileInfo key/, (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { "has space": "x" } }, bytes(1))],
   ["fileInfo key over 50 bytes", /50 bytes/, (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { ["k".repeat(51)]: "x" } }, bytes(1))],
   ["reserved b2- fileInfo key", /reserved/, (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { "b2-secret": "x" } }, bytes(1))],
+  ["src_last_modified_millis not a number", /base-10/, (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { src_last_modified_millis: "yesterday" } }, bytes(1))],
+  ["lastModified not a number", /base-10/, (b2) => bucket(b2).upload({ fileName: "f", lastModified: Number.NaN }, bytes(1))],
   ["name + info over 7000 bytes", /at most 7000/, (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { big: "v".repeat(7000) } }, bytes(1))],
   [
     "name + info over 2048 bytes with SSE",
