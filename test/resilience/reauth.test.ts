@@ -4,7 +4,7 @@
  * share one re-authorization; B2's `expire_some_account_authorization_tokens` test mode.
  */
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Unauthorized, type AwaitingBucket } from "../../src/index.js";
 import {
   advanceClock,
@@ -146,6 +146,33 @@ describe("Awaiting: concurrent calls share one re-authorization", () => {
       expect(only(entries, "b2_get_file_info").filter((e) => e.status === 200)).toHaveLength(5);
       await roundTrip(bucket);
     } finally {
+      await b2.close();
+    }
+  });
+});
+
+describe("Awaiting: a long-lived client refreshes its token before B2's 24 h end", () => {
+  it("after 23.5 h the next call re-authorizes first and never sees a 401", async () => {
+    await clearFaults(server);
+    const b2 = client("Awaiting", server);
+    try {
+      const [, bucket] = await b2.createBucket({ bucketName: uniqueName("refresh") });
+      const data = randomBytes(400);
+      const [, file] = await bucket.upload({ fileName: "long-lived.bin" }, data);
+      vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+      vi.setSystemTime(Date.now() + 23.5 * 3600 * 1000);
+      await advanceClock(server, 23.5 * 3600);
+      await clearJournal(server);
+      const info = await file.get();
+      expect(info.contentSha1).toBe(sha1(data));
+      const entries = await journal(server);
+      expect(entries.map((e) => [e.op, e.status])).toEqual([
+        ["b2_authorize_account", 200],
+        ["b2_get_file_info", 200],
+      ]);
+      await verifyDownload(file, data);
+    } finally {
+      vi.useRealTimers();
       await b2.close();
     }
   });
