@@ -26,15 +26,33 @@ const args = new Map<string, string | undefined>(
 const quick = args.has("quick");
 const MiB = 1 << 20;
 const sizes = quick
-  ? { loopback: 256 * MiB, internet: 64 * MiB, small: 200, internetSmall: 50, names: 10_000, memory: [256 * MiB, 1024 * MiB] }
-  : { loopback: 1024 * MiB, internet: 128 * MiB, small: 1000, internetSmall: 200, names: 100_000, memory: [1024 * MiB, 4096 * MiB] };
+  ? {
+      loopback: 256 * MiB,
+      internet: 64 * MiB,
+      small: 200,
+      internetSmall: 50,
+      names: 10_000,
+      memory: [256 * MiB, 1024 * MiB],
+    }
+  : {
+      loopback: 1024 * MiB,
+      internet: 128 * MiB,
+      small: 1000,
+      internetSmall: 200,
+      names: 100_000,
+      memory: [1024 * MiB, 4096 * MiB],
+    };
 const runs = Number(args.get("runs") ?? (quick ? 1 : 3));
-const profiles = (args.get("profile") ?? "both") === "both" ? ["loopback", "internet"] : [args.get("profile") as string];
+const profiles =
+  (args.get("profile") ?? "both") === "both" ? ["loopback", "internet"] : [args.get("profile") as string];
 const jobs = new Set((args.get("jobs") ?? "upload,download,small,list,memory").split(","));
 const CONCURRENCY = 4;
 const CHUNK = 5_000_024; // the SDK's default part size, used by every client
 const IMPLS: Impl[] = ["plain", "awaiting", "blocking", "peer"];
-const SHAPES: Record<string, StartServerOptions["shape"]> = { loopback: undefined, internet: { bytesPerSec: 25_000_000, latencyMs: 50 } };
+const SHAPES: Record<string, StartServerOptions["shape"]> = {
+  loopback: undefined,
+  internet: { bytesPerSec: 25_000_000, latencyMs: 50 },
+};
 
 const work = mkdtempSync(join(tmpdir(), "b2kit-bench-"));
 // The server's store goes to RAM when it can: its fsyncs measure the disk, not the clients.
@@ -55,17 +73,34 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
 /** Runs a job `runs` times; keeps the run with the median rate (its RSS and calls go with it). */
-async function measure(server: LocalB2Server, profile: string, job: string, spec: JobSpec, n: number, after?: () => Promise<void>): Promise<Row> {
+async function measure(
+  server: LocalB2Server,
+  profile: string,
+  job: string,
+  spec: JobSpec,
+  n: number,
+  after?: () => Promise<void>,
+): Promise<Row> {
   const samples: Measured[] = [];
   for (let i = 0; i < n; i++) {
     samples.push(await runJob(server, spec));
     await after?.();
   }
-  const rateOf = (m: Measured): number => (spec.kind === "small" || spec.kind === "list" ? m.files / (m.ms / 1000) : m.bytes / 1e6 / (m.ms / 1000));
+  const rateOf = (m: Measured): number =>
+    spec.kind === "small" || spec.kind === "list" ? m.files / (m.ms / 1000) : m.bytes / 1e6 / (m.ms / 1000);
   const mid = median(samples.map(rateOf));
   const m = samples.find((s) => rateOf(s) === mid) as Measured;
-  const row: Row = { profile, job, impl: spec.impl, m: { ...m, peakRss: median(samples.map((s) => s.peakRss)) }, rate: mid, unit: spec.kind === "small" || spec.kind === "list" ? "files/s" : "MB/s" };
-  log(`${profile} ${job} ${spec.impl}: ${mid.toFixed(1)} ${row.unit} (runs: ${samples.map((s) => rateOf(s).toFixed(1)).join(", ")}), peak RSS ${(row.m.peakRss / MiB).toFixed(0)} MiB`);
+  const row: Row = {
+    profile,
+    job,
+    impl: spec.impl,
+    m: { ...m, peakRss: median(samples.map((s) => s.peakRss)) },
+    rate: mid,
+    unit: spec.kind === "small" || spec.kind === "list" ? "files/s" : "MB/s",
+  };
+  log(
+    `${profile} ${job} ${spec.impl}: ${mid.toFixed(1)} ${row.unit} (runs: ${samples.map((s) => rateOf(s).toFixed(1)).join(", ")}), peak RSS ${(row.m.peakRss / MiB).toFixed(0)} MiB`,
+  );
   rows.push(row);
   return row;
 }
@@ -75,7 +110,14 @@ async function runProfile(profile: string): Promise<void> {
   try {
     const auth = await login(server);
     const b = await bucket(auth, "bench-transfers");
-    const base = { url: server.url, keyId: server.keyId, key: server.key, ...b, concurrency: CONCURRENCY, chunkSize: CHUNK };
+    const base = {
+      url: server.url,
+      keyId: server.keyId,
+      key: server.key,
+      ...b,
+      concurrency: CONCURRENCY,
+      chunkSize: CHUNK,
+    };
     const size = profile === "loopback" ? sizes.loopback : sizes.internet;
     const label = `${size / MiB} MiB`;
     const clean = async (): Promise<void> => {
@@ -87,34 +129,61 @@ async function runProfile(profile: string): Promise<void> {
       const path = join(work, `data-${size}`);
       log(`${profile}: writing ${label} of random data`);
       const sha1 = await makeDataFile(path, size);
-      if (jobs.has("upload")) for (const impl of IMPLS) await measure(server, profile, `upload ${label}`, { ...base, kind: "upload", impl, path, sha1 }, runs, clean);
+      if (jobs.has("upload"))
+        for (const impl of IMPLS)
+          await measure(server, profile, `upload ${label}`, { ...base, kind: "upload", impl, path, sha1 }, runs, clean);
       if (jobs.has("download")) {
         const fileId = await uploadSource(auth, b.bucketId, path, size, sha1);
         const out = join(work, "download-out");
-        for (const impl of IMPLS) await measure(server, profile, `download ${label}`, { ...base, kind: "download", impl, path: out, fileId }, runs, async () => rmSync(out, { force: true }));
+        for (const impl of IMPLS)
+          await measure(
+            server,
+            profile,
+            `download ${label}`,
+            { ...base, kind: "download", impl, path: out, fileId },
+            runs,
+            async () => rmSync(out, { force: true }),
+          );
         await call(auth, "b2_delete_file_version", { fileId, fileName: "source/large" });
       }
       rmSync(path, { force: true });
     }
     if (jobs.has("small")) {
       const count = profile === "loopback" ? sizes.small : sizes.internetSmall;
-      for (const impl of IMPLS) await measure(server, profile, `${count} × 16 KiB uploads`, { ...base, kind: "small", impl, count, fileBytes: 16 * 1024 }, profile === "loopback" ? runs : 1, clean);
+      for (const impl of IMPLS)
+        await measure(
+          server,
+          profile,
+          `${count} × 16 KiB uploads`,
+          { ...base, kind: "small", impl, count, fileBytes: 16 * 1024 },
+          profile === "loopback" ? runs : 1,
+          clean,
+        );
     }
     if (jobs.has("list")) {
       const names = await bucket(auth, `bench-names-${sizes.names}`);
-      const { files } = await call<{ files: unknown[] }>(auth, "b2_list_file_names", { bucketId: names.bucketId, maxFileCount: 1 });
+      const { files } = await call<{ files: unknown[] }>(auth, "b2_list_file_names", {
+        bucketId: names.bucketId,
+        maxFileCount: 1,
+      });
       if (files.length === 0) {
         log(`${profile}: creating ${sizes.names} names`);
         await populate(auth, names.bucketId, sizes.names);
       }
-      for (const impl of IMPLS) await measure(server, profile, `list ${sizes.names} names`, { ...base, ...names, kind: "list", impl }, profile === "loopback" ? runs : 1);
+      for (const impl of IMPLS)
+        await measure(
+          server,
+          profile,
+          `list ${sizes.names} names`,
+          { ...base, ...names, kind: "list", impl },
+          profile === "loopback" ? runs : 1,
+        );
     }
     if (jobs.has("memory") && profile === "loopback") await memory(server, base);
   } finally {
     await server.close();
   }
 }
-
 
 /** Peak RSS of b2kit Awaiting uploads (file and stream) of two sizes: bounded means about equal. */
 async function memory(server: LocalB2Server, base: Omit<JobSpec, "kind" | "impl">): Promise<void> {
@@ -125,9 +194,16 @@ async function memory(server: LocalB2Server, base: Omit<JobSpec, "kind" | "impl"
     await makeDataFile(path, size);
     // uploadStream's bound is checked by test/memory; here uploadFile only, to keep the run short.
     for (const kind of (quick ? ["upload", "stream"] : ["upload"]) as JobKind[]) {
-      await measure(server, "memory", `${kind === "upload" ? "uploadFile" : "uploadStream"} ${size / MiB} MiB`, { ...base, kind, impl: "awaiting", path }, 1, async () => {
-        await deleteAll(auth, base.bucketId, "bench/");
-      });
+      await measure(
+        server,
+        "memory",
+        `${kind === "upload" ? "uploadFile" : "uploadStream"} ${size / MiB} MiB`,
+        { ...base, kind, impl: "awaiting", path },
+        1,
+        async () => {
+          await deleteAll(auth, base.bucketId, "bench/");
+        },
+      );
     }
     rmSync(path, { force: true });
   }
@@ -148,12 +224,16 @@ const fmtCalls = (c: Record<string, number>): string => {
   const urls = (c["b2_get_upload_url"] ?? 0) + (c["b2_get_upload_part_url"] ?? 0);
   return `${total}${urls ? ` (${urls} upload URL${urls > 1 ? "s" : ""})` : ""}`;
 };
-console.log(`\nb2kit transfer bench — ${quick ? "quick" : "full"}, medians of ${runs} run(s), concurrency ${CONCURRENCY}, part/chunk ${CHUNK} bytes, node ${process.versions.node}\n`);
+console.log(
+  `\nb2kit transfer bench — ${quick ? "quick" : "full"}, medians of ${runs} run(s), concurrency ${CONCURRENCY}, part/chunk ${CHUNK} bytes, node ${process.versions.node}\n`,
+);
 console.log("| profile | job | client | rate | vs plain | vs peer | peak RSS | B2 calls |");
 console.log("|---|---|---|---:|---:|---:|---:|---:|");
 for (const r of rows) {
-  const same = (impl: Impl): Row | undefined => rows.find((x) => x.profile === r.profile && x.job === r.job && x.impl === impl);
-  const ratio = (other: Row | undefined): string => (other && other !== r ? `${((100 * r.rate) / other.rate).toFixed(0)}%` : "—");
+  const same = (impl: Impl): Row | undefined =>
+    rows.find((x) => x.profile === r.profile && x.job === r.job && x.impl === impl);
+  const ratio = (other: Row | undefined): string =>
+    other && other !== r ? `${((100 * r.rate) / other.rate).toFixed(0)}%` : "—";
   console.log(
     `| ${r.profile} | ${r.job} | ${r.impl === "plain" ? "plain HTTP" : r.impl === "peer" ? "backblaze-b2" : `b2kit ${r.impl === "awaiting" ? "Awaiting" : "Blocking"}`} | ${r.rate.toFixed(r.rate < 100 ? 1 : 0)} ${r.unit} | ${ratio(same("plain"))} | ${ratio(same("peer"))} | ${(r.m.peakRss / MiB).toFixed(0)} MiB | ${fmtCalls(r.m.calls)} |`,
   );

@@ -45,7 +45,12 @@ export async function prepare(spec: JobSpec): Promise<Prepared> {
             urls[lane] ??= (await b2.getUploadPartUrl({ fileId })).data;
             const url = urls[lane];
             const part = data.subarray(i * spec.chunkSize, Math.min(size, (i + 1) * spec.chunkSize));
-            const r = await b2.uploadPart({ partNumber: i + 1, uploadUrl: url.uploadUrl, uploadAuthToken: url.authorizationToken, data: part });
+            const r = await b2.uploadPart({
+              partNumber: i + 1,
+              uploadUrl: url.uploadUrl,
+              uploadAuthToken: url.authorizationToken,
+              data: part,
+            });
             sha1s[i] = r.data.contentSha1;
           });
           await b2.finishLargeFile({ fileId, partSha1Array: sha1s });
@@ -70,7 +75,12 @@ export async function prepare(spec: JobSpec): Promise<Prepared> {
           await onLanes(spec.concurrency, count, async (i, lane) => {
             urls[lane] ??= (await b2.getUploadUrl({ bucketId: spec.bucketId })).data;
             const url = urls[lane];
-            await b2.uploadFile({ uploadUrl: url.uploadUrl, uploadAuthToken: url.authorizationToken, fileName: `small/peer/${i}`, data });
+            await b2.uploadFile({
+              uploadUrl: url.uploadUrl,
+              uploadAuthToken: url.authorizationToken,
+              fileName: `small/peer/${i}`,
+              data,
+            });
           });
           return { bytes: count * data.length, files: count };
         },
@@ -82,7 +92,15 @@ export async function prepare(spec: JobSpec): Promise<Prepared> {
           let files = 0;
           let startFileName: string | null = null;
           do {
-            const page: { files: unknown[]; nextFileName: string | null } = (await b2.listFileNames({ bucketId: spec.bucketId, maxFileCount: 10_000, startFileName: startFileName ?? "", delimiter: "", prefix: "" })).data;
+            const page: { files: unknown[]; nextFileName: string | null } = (
+              await b2.listFileNames({
+                bucketId: spec.bucketId,
+                maxFileCount: 10_000,
+                startFileName: startFileName ?? "",
+                delimiter: "",
+                prefix: "",
+              })
+            ).data;
             files += page.files.length;
             startFileName = page.nextFileName;
           } while (startFileName);

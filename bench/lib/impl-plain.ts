@@ -21,10 +21,26 @@ export async function prepare(spec: JobSpec): Promise<Prepared> {
     case "upload": {
       const url = await getUrl();
       const size = (await stat(spec.path as string)).size;
-      return { run: async () => (await uploadFile(url, "bench/plain", spec.sha1 as string, size, createReadStream(spec.path as string, { highWaterMark: 1 << 20 })), { bytes: size, files: 1 }) };
+      return {
+        run: async () => (
+          await uploadFile(
+            url,
+            "bench/plain",
+            spec.sha1 as string,
+            size,
+            createReadStream(spec.path as string, { highWaterMark: 1 << 20 }),
+          ),
+          { bytes: size, files: 1 }
+        ),
+      };
     }
     case "download":
-      return { run: async () => ({ bytes: await downloadTo(auth, spec.fileId as string, createWriteStream(spec.path as string)), files: 1 }) };
+      return {
+        run: async () => ({
+          bytes: await downloadTo(auth, spec.fileId as string, createWriteStream(spec.path as string)),
+          files: 1,
+        }),
+      };
     case "small": {
       const count = spec.count as number;
       const data = randomBytes(spec.fileBytes as number);
@@ -46,7 +62,11 @@ export async function prepare(spec: JobSpec): Promise<Prepared> {
           let files = 0;
           let startFileName: string | null = null;
           do {
-            const page: { files: unknown[]; nextFileName: string | null } = await call(auth, "b2_list_file_names", { bucketId: spec.bucketId, maxFileCount: 10_000, ...(startFileName ? { startFileName } : {}) });
+            const page: { files: unknown[]; nextFileName: string | null } = await call(auth, "b2_list_file_names", {
+              bucketId: spec.bucketId,
+              maxFileCount: 10_000,
+              ...(startFileName ? { startFileName } : {}),
+            });
             files += page.files.length;
             startFileName = page.nextFileName;
           } while (startFileName);

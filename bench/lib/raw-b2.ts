@@ -12,7 +12,12 @@ export interface Auth {
   accountId: string;
 }
 
-function send(url: string, method: string, headers: Record<string, string | number>, body?: Buffer | Readable): Promise<IncomingMessage> {
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string | number>,
+  body?: Buffer | Readable,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent }, resolve);
     req.on("error", reject);
@@ -34,14 +39,33 @@ async function json<T>(res: IncomingMessage, what: string): Promise<T> {
 }
 
 export async function authorize(url: string, keyId: string, key: string): Promise<Auth> {
-  const res = await send(`${url}/b2api/v4/b2_authorize_account`, "GET", { authorization: `Basic ${Buffer.from(`${keyId}:${key}`).toString("base64")}` });
-  const a = await json<{ accountId: string; authorizationToken: string; apiInfo: { storageApi: { apiUrl: string; downloadUrl: string } } }>(res, "authorize");
-  return { apiUrl: a.apiInfo.storageApi.apiUrl, downloadUrl: a.apiInfo.storageApi.downloadUrl, token: a.authorizationToken, accountId: a.accountId };
+  const res = await send(`${url}/b2api/v4/b2_authorize_account`, "GET", {
+    authorization: `Basic ${Buffer.from(`${keyId}:${key}`).toString("base64")}`,
+  });
+  const a = await json<{
+    accountId: string;
+    authorizationToken: string;
+    apiInfo: { storageApi: { apiUrl: string; downloadUrl: string } };
+  }>(res, "authorize");
+  return {
+    apiUrl: a.apiInfo.storageApi.apiUrl,
+    downloadUrl: a.apiInfo.storageApi.downloadUrl,
+    token: a.authorizationToken,
+    accountId: a.accountId,
+  };
 }
 
 export async function call<T>(auth: Auth, op: string, body: unknown): Promise<T> {
   const data = Buffer.from(JSON.stringify(body));
-  return json<T>(await send(`${auth.apiUrl}/b2api/v4/${op}`, "POST", { authorization: auth.token, "content-type": "application/json", "content-length": data.length }, data), op);
+  return json<T>(
+    await send(
+      `${auth.apiUrl}/b2api/v4/${op}`,
+      "POST",
+      { authorization: auth.token, "content-type": "application/json", "content-length": data.length },
+      data,
+    ),
+    op,
+  );
 }
 
 export interface UploadUrl {
@@ -50,11 +74,23 @@ export interface UploadUrl {
 }
 
 /** One b2_upload_file POST; `body` is a buffer or a stream of `length` bytes. */
-export async function uploadFile(url: UploadUrl, fileName: string, sha1: string, length: number, body: Buffer | Readable): Promise<{ fileId: string }> {
+export async function uploadFile(
+  url: UploadUrl,
+  fileName: string,
+  sha1: string,
+  length: number,
+  body: Buffer | Readable,
+): Promise<{ fileId: string }> {
   const res = await send(
     url.uploadUrl,
     "POST",
-    { authorization: url.authorizationToken, "x-bz-file-name": encodeURIComponent(fileName), "content-type": "b2/x-auto", "content-length": length, "x-bz-content-sha1": sha1 },
+    {
+      authorization: url.authorizationToken,
+      "x-bz-file-name": encodeURIComponent(fileName),
+      "content-type": "b2/x-auto",
+      "content-length": length,
+      "x-bz-content-sha1": sha1,
+    },
     body,
   );
   return json(res, "b2_upload_file");
@@ -62,7 +98,11 @@ export async function uploadFile(url: UploadUrl, fileName: string, sha1: string,
 
 /** One GET of a whole file by id into `sink`; returns the byte count. */
 export async function downloadTo(auth: Auth, fileId: string, sink: Writable): Promise<number> {
-  const res = await send(`${auth.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${encodeURIComponent(fileId)}`, "GET", { authorization: auth.token });
+  const res = await send(
+    `${auth.downloadUrl}/b2api/v4/b2_download_file_by_id?fileId=${encodeURIComponent(fileId)}`,
+    "GET",
+    { authorization: auth.token },
+  );
   if (res.statusCode !== 200) throw new Error(`download: ${res.statusCode} ${await text(res)}`);
   let n = 0;
   res.on("data", (c: Buffer) => (n += c.length));

@@ -13,7 +13,9 @@ export interface Measured extends JobResult {
 
 function child(spec: JobSpec): Promise<JobResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", JOB, JSON.stringify(spec)], { stdio: ["ignore", "pipe", "inherit"] });
+    const proc = spawn(process.execPath, ["--import", "tsx", JOB, JSON.stringify(spec)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
     proc.on("error", reject);

@@ -12,7 +12,7 @@ export async function makeDataFile(path: string, bytes: number): Promise<string>
   const block = Buffer.allocUnsafe(16 << 20);
   const file = await open(path, "w");
   try {
-    for (let done = 0; done < bytes; ) {
+    for (let done = 0; done < bytes;) {
       const n = Math.min(block.length, bytes - done);
       randomFillSync(block, 0, n);
       hash.update(block.subarray(0, n));
@@ -30,8 +30,14 @@ export async function login(server: LocalB2Server): Promise<Auth> {
 }
 
 export async function bucket(auth: Auth, name: string): Promise<{ bucketId: string; bucketName: string }> {
-  const { buckets } = await call<{ buckets: { bucketId: string; bucketName: string }[] }>(auth, "b2_list_buckets", { accountId: auth.accountId, bucketName: name });
-  return buckets[0] ?? call(auth, "b2_create_bucket", { accountId: auth.accountId, bucketName: name, bucketType: "allPrivate" });
+  const { buckets } = await call<{ buckets: { bucketId: string; bucketName: string }[] }>(auth, "b2_list_buckets", {
+    accountId: auth.accountId,
+    bucketName: name,
+  });
+  return (
+    buckets[0] ??
+    call(auth, "b2_create_bucket", { accountId: auth.accountId, bucketName: name, bucketType: "allPrivate" })
+  );
 }
 
 /** Fills a bucket with `count` empty files on 8 lanes. */
@@ -45,7 +51,13 @@ export async function populate(auth: Auth, bucketId: string, count: number): Pro
   });
 }
 
-export async function uploadSource(auth: Auth, bucketId: string, path: string, size: number, sha1: string): Promise<string> {
+export async function uploadSource(
+  auth: Auth,
+  bucketId: string,
+  path: string,
+  size: number,
+  sha1: string,
+): Promise<string> {
   const url = await call<UploadUrl>(auth, "b2_get_upload_url", { bucketId });
   return (await uploadFile(url, "source/large", sha1, size, createReadStream(path, { highWaterMark: 1 << 20 }))).fileId;
 }
@@ -53,7 +65,11 @@ export async function uploadSource(auth: Auth, bucketId: string, path: string, s
 /** Deletes every version under `prefix` (uploads pile up in the server's store otherwise). */
 export async function deleteAll(auth: Auth, bucketId: string, prefix: string): Promise<void> {
   for (;;) {
-    const { files } = await call<{ files: { fileId: string; fileName: string }[] }>(auth, "b2_list_file_versions", { bucketId, prefix, maxFileCount: 1000 });
+    const { files } = await call<{ files: { fileId: string; fileName: string }[] }>(auth, "b2_list_file_versions", {
+      bucketId,
+      prefix,
+      maxFileCount: 1000,
+    });
     if (files.length === 0) return;
     await onLanes(4, files.length, async (i) => {
       const f = files[i] as { fileId: string; fileName: string };
@@ -64,6 +80,9 @@ export async function deleteAll(auth: Auth, bucketId: string, prefix: string): P
 
 /** Unfinished large files left by a failed job would also hold space. */
 export async function cancelUnfinished(auth: Auth, bucketId: string): Promise<void> {
-  const { files } = await call<{ files: { fileId: string }[] }>(auth, "b2_list_unfinished_large_files", { bucketId, maxFileCount: 100 });
+  const { files } = await call<{ files: { fileId: string }[] }>(auth, "b2_list_unfinished_large_files", {
+    bucketId,
+    maxFileCount: 100,
+  });
   for (const f of files) await call(auth, "b2_cancel_large_file", { fileId: f.fileId });
 }
