@@ -31,7 +31,7 @@ async function serverCommand(args: Parsed): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === "server") {
+  if (argv[0] === "server" && !argv.includes("--help")) {
     try {
       return await serverCommand(parseArgs(argv));
     } catch (error) {

@@ -95,6 +95,12 @@ describe("usage errors exit 2", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^usage: b2kit <command> \[options\]\n[\s\S]*--json/);
   });
+
+  it("`server --help` prints the usage instead of starting a server", async () => {
+    const run = await b2kit(["server", "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^usage: b2kit/);
+  });
 });
 
 describe("output modes", () => {
