@@ -1,4 +1,7 @@
 /** `b2kit authorize`, `bucket ...` and `key ...` against the local server, checked through the SDK. */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Awaiting } from "../../src/index.js";
 import type { LocalB2Server } from "../../src/server/index.js";
@@ -98,5 +101,32 @@ describe("key", () => {
     for await (const [model] of sdk.keys()) keys.push(model.applicationKeyId);
     expect(keys).toContain(id);
     expect(secret).toMatch(/^K/);
+  });
+});
+
+describe("a key restricted to one bucket", () => {
+  it("can use its bucket with every file command (B2 refuses it an unfiltered bucket listing)", async () => {
+    await ok(["bucket", "create", "cli-mine"], env);
+    await ok(["bucket", "create", "cli-not-mine"], env);
+    const created = await okJson(["key", "create", "scoped", "listBuckets,listFiles,readFiles,writeFiles,deleteFiles,shareFiles", "--bucket", "cli-mine"], env);
+    const scoped = { ...env, B2_APPLICATION_KEY_ID: created.applicationKeyId, B2_APPLICATION_KEY: created.applicationKey };
+    const dir = await mkdtemp(join(tmpdir(), "b2kit-cli-scoped-"));
+    try {
+      expect(await okJson(["bucket", "list"], scoped)).toEqual([{ bucketId: created.bucketIds[0], bucketName: "cli-mine" }]);
+      await writeFile(join(dir, "in.txt"), "scoped\n");
+      await ok(["upload", join(dir, "in.txt"), "b2://cli-mine/in.txt"], scoped);
+      expect((await okJson<{ fileName: string }[]>(["ls", "b2://cli-mine"], scoped)).map((f) => f.fileName)).toEqual(["in.txt"]);
+      await ok(["download", "b2://cli-mine/in.txt", join(dir, "out.txt")], scoped);
+      expect(await readFile(join(dir, "out.txt"), "utf8")).toBe("scoped\n");
+      const url = (await ok(["url", "b2://cli-mine/in.txt"], scoped)).trim();
+      expect(await (await fetch(url)).text()).toBe("scoped\n");
+      await ok(["rm", "b2://cli-mine/in.txt"], scoped);
+
+      const refused = await b2kit(["ls", "b2://cli-not-mine"], scoped);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe("b2kit: 404 not_found: this key is restricted to cli-mine, not cli-not-mine\n");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

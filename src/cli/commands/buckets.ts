@@ -1,7 +1,6 @@
 /** `b2kit bucket list|create|update|delete`. */
 import { flagString, UsageError, type Parsed } from "../args.js";
-import type { BucketModel } from "../../models.js";
-import type { Context } from "../context.js";
+import type { BucketRef, Context } from "../context.js";
 
 /** `--info K=V,K2=V2` (replaces the bucket info; `--info ""` clears it). */
 function parseInfo(text: string): Record<string, string> {
@@ -14,9 +13,11 @@ export async function bucketCommand(ctx: Context, args: Parsed): Promise<void> {
   const [, sub, name, type] = args.positionals;
   switch (sub) {
     case "list": {
-      const rows: BucketModel[] = [];
-      for await (const [model] of ctx.b2.buckets()) rows.push(model);
-      ctx.out.result(rows, () => rows.map((b) => `${b.bucketId}  ${b.bucketType.padEnd(10)}  ${b.bucketName}`));
+      // A key restricted to buckets may not list the account's buckets: show the ones it may use.
+      const allowed = await ctx.allowedBuckets();
+      const rows: BucketRef[] = allowed ?? [];
+      if (!allowed) for await (const [model] of ctx.b2.buckets()) rows.push(model);
+      ctx.out.result(rows, () => rows.map((b) => `${b.bucketId}  ${(b.bucketType ?? "?").padEnd(10)}  ${b.bucketName}`));
       return;
     }
     case "create": {

@@ -10,6 +10,7 @@ export async function urlCommand(ctx: Context, args: Parsed): Promise<void> {
   // B2 file URLs percent-encode each name segment and keep the slashes.
   const url = new URL(`${auth.apiInfo.storageApi.downloadUrl}/file/${encodeURIComponent(bucketName)}/${name.split("/").map(encodeURIComponent).join("/")}`);
   let expires: number | undefined;
+  // Unknown type (a key restricted to buckets cannot read it): a token does no harm on a public bucket.
   if (model.bucketType !== "allPublic") {
     const grant = await bucket.downloadAuthorization({ fileNamePrefix: name, validDurationInSeconds: duration });
     url.searchParams.set("Authorization", grant.authorizationToken);
