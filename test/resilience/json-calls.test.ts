@@ -54,10 +54,9 @@ describe.each(flavors)("%s: JSON calls", (flavor) => {
     const calls = only(await journal(server), "b2_list_buckets");
     expect(calls.map((e) => e.status)).toEqual([503, 503, 503, 503, 200]);
     const waited = gaps(calls);
-    // 40 ms × 1.5^n with ±25 % jitter: 30–50, 45–75, 67–113, 101–169 ms (plus request time).
-    expect(waited[0]).toBeGreaterThanOrEqual(25);
-    expect(waited[3]).toBeGreaterThan(waited[0] as number);
-    expect(waited[3]).toBeGreaterThanOrEqual(95);
+    // 40 ms × 1.5^n with ±25 % jitter: at least 30, 45, 67, 101 ms. The server sees each retry
+    // no sooner than the client slept, so these lower bounds hold however loaded the machine is.
+    [30, 45, 67, 101].forEach((least, i) => expect(waited[i]).toBeGreaterThanOrEqual(least - 2));
     if (flavor === "Awaiting") {
       const planned = lines.filter((l) => l.startsWith("b2_list_buckets: attempt")).map((l) => Number(/retrying in (\d+) ms/.exec(l)?.[1]));
       expect(planned).toHaveLength(4);
@@ -71,7 +70,12 @@ describe.each(flavors)("%s: JSON calls", (flavor) => {
 
   it("with the default back-off the first retry comes about 1 s after the 503", async () => {
     await clearFaults(server);
-    const plain = client(flavor, server, { backoff: {} });
+    const planned: number[] = [];
+    const logger = (line: string): void => {
+      const ms = /^b2_list_buckets: attempt 1 failed .*retrying in (\d+) ms/.exec(line)?.[1];
+      if (ms !== undefined) planned.push(Number(ms));
+    };
+    const plain = client(flavor, server, flavor === "Awaiting" ? { backoff: {}, logger } : { backoff: {} });
     try {
       await plain.authorize();
       await clearJournal(server);
@@ -81,7 +85,12 @@ describe.each(flavors)("%s: JSON calls", (flavor) => {
       expect(calls.map((e) => e.status)).toEqual([503, 200]);
       const [gap] = gaps(calls);
       expect(gap).toBeGreaterThanOrEqual(750); // 1 s − 25 % jitter
-      expect(gap).toBeLessThan(1600); // 1 s + 25 % jitter, plus request time
+      expect(gap).toBeLessThan(2500); // 1 s + 25 % jitter, plus request time on a busy machine
+      if (flavor === "Awaiting") {
+        expect(planned).toHaveLength(1);
+        expect(planned[0]).toBeGreaterThanOrEqual(750);
+        expect(planned[0]).toBeLessThanOrEqual(1250);
+      }
     } finally {
       await plain.close();
     }

@@ -238,7 +238,7 @@ describe.each(flavors)("%s: uploads", (flavor) => {
       const data = randomBytes(500);
       const started = Date.now();
       const [model, file] = await b.upload({ fileName: "stalled.bin" }, data);
-      expect(Date.now() - started).toBeLessThan(2500);
+      expect(Date.now() - started).toBeLessThan(2900); // the stall alone lasts 3 s
       const uploads = only(await journal(server), "b2_upload_file");
       expect(uploads.map((e) => [e.status, e.fault ?? null])).toEqual([
         [0, "stall"],
