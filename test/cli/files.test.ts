@@ -82,6 +82,19 @@ describe("upload and download", () => {
     expect(await filesUnder(again)).toEqual({ "b.bin": tree["sub/b.bin"], "deeper/c.txt": tree["sub/deeper/c.txt"] });
   });
 
+  it("a file over the part size goes up as a large file in parallel parts and comes back intact", async () => {
+    const large = randomBytes(12_000_000);
+    await writeFile(join(scratch, "large.bin"), large);
+    await server.control.clearJournal();
+    await ok(["upload", join(scratch, "large.bin"), "b2://cli-files/large.bin", "--concurrency", "3"], env);
+    const ops = (await server.control.journal()).map((e) => e.op);
+    expect(ops).toContain("b2_start_large_file");
+    expect(ops.filter((op) => op === "b2_upload_part").length).toBeGreaterThanOrEqual(3);
+    expect(ops).toContain("b2_finish_large_file");
+    await ok(["download", "b2://cli-files/large.bin", join(scratch, "large.out")], env);
+    expect((await readFile(join(scratch, "large.out"))).equals(large)).toBe(true);
+  });
+
   it("uploads with an explicit content type", async () => {
     const uploaded = await okJson(["upload", join(scratch, "tree", "a.txt"), "b2://cli-files/typed/", "--content-type", "text/x-custom"], env);
     expect(uploaded).toMatchObject({ fileName: "typed/a.txt", contentType: "text/x-custom" });
