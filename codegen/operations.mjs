@@ -93,12 +93,15 @@ export const operations = [
     name: "buckets",
     kind: "paginated",
     b2: ["b2_list_buckets"],
-    params: [{ name: "types", type: "string[]", default: '["all"]' }],
+    params: [
+      { name: "types", type: "string[]", default: '["all"]' },
+      { name: "filter", type: "BucketFilter", optional: true },
+    ],
     returns: { items: { model: "BucketModel", handle: "Bucket" } },
-    request: { accountId: "auth.accountId", bucketTypes: "types" },
+    request: { accountId: "auth.accountId", bucketTypes: "types", bucketName: "filter.bucketName", bucketId: "filter.bucketId" },
     page: { items: "buckets" },
     handleState: bucketHandleFromModel,
-    doc: "Lists the account's buckets (of the given types; `all` for every type).",
+    doc: "Lists the account's buckets (of the given types; `all` for every type). A key restricted to buckets must name one in `filter`, as B2 requires.",
     example: "for await (const [model, bucket] of b2.buckets()) console.log(model.bucketName);",
   },
   {

@@ -5,6 +5,7 @@ import type { ClientOptions } from "../src/options.js";
 import type { ClientState, BucketState, FileState, PartsState, KeyState } from "../src/core/handles.js";
 import type {
   AuthModel,
+  BucketFilter,
   BucketModel,
   BucketSettings,
   BucketUpdateSettings,
@@ -73,7 +74,7 @@ export class Awaiting {
   }
 
   /**
-   * Lists the account's buckets (of the given types; `all` for every type).
+   * Lists the account's buckets (of the given types; `all` for every type). A key restricted to buckets must name one in `filter`, as B2 requires.
    *
    * B2 calls: `b2_list_buckets`.
    * @example
@@ -81,8 +82,11 @@ export class Awaiting {
    * for await (const [model, bucket] of b2.buckets()) console.log(model.bucketName);
    * ```
    */
-  async *buckets(types: string[] = ["all"]): AsyncGenerator<[BucketModel, AwaitingBucket], void, undefined> {
-    for await (const item of this.#core.iterate("Client.buckets", this.#state, [types])) {
+  async *buckets(
+    types: string[] = ["all"],
+    filter?: BucketFilter,
+  ): AsyncGenerator<[BucketModel, AwaitingBucket], void, undefined> {
+    for await (const item of this.#core.iterate("Client.buckets", this.#state, [types, filter])) {
       yield [item.model, new AwaitingBucket(this.#core, item.handle)];
     }
   }

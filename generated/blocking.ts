@@ -5,6 +5,7 @@ import type { ClientOptions } from "../src/options.js";
 import type { ClientState, BucketState, FileState, PartsState, KeyState } from "../src/core/handles.js";
 import type {
   AuthModel,
+  BucketFilter,
   BucketModel,
   BucketSettings,
   BucketUpdateSettings,
@@ -73,7 +74,7 @@ export class Blocking {
   }
 
   /**
-   * Lists the account's buckets (of the given types; `all` for every type).
+   * Lists the account's buckets (of the given types; `all` for every type). A key restricted to buckets must name one in `filter`, as B2 requires.
    *
    * B2 calls: `b2_list_buckets`.
    * @example
@@ -81,8 +82,11 @@ export class Blocking {
    * for (const [model, bucket] of b2.buckets()) console.log(model.bucketName);
    * ```
    */
-  *buckets(types: string[] = ["all"]): Generator<[BucketModel, BlockingBucket], void, undefined> {
-    for (const item of this.#core.iterate("Client.buckets", this.#state, [types])) {
+  *buckets(
+    types: string[] = ["all"],
+    filter?: BucketFilter,
+  ): Generator<[BucketModel, BlockingBucket], void, undefined> {
+    for (const item of this.#core.iterate("Client.buckets", this.#state, [types, filter])) {
       yield [item.model, new BlockingBucket(this.#core, item.handle)];
     }
   }

@@ -2,6 +2,7 @@
 import type { ClientState, BucketState, FileState, PartsState, KeyState } from "../src/core/handles.js";
 import type {
   AuthModel,
+  BucketFilter,
   BucketModel,
   BucketSettings,
   BucketUpdateSettings,
@@ -37,7 +38,7 @@ export interface Operations {
   "Client.buckets": {
     kind: "paginated";
     state: ClientState;
-    args: [types: string[]];
+    args: [types: string[], filter: BucketFilter | undefined];
     item: { model: BucketModel; handle: BucketState; next: [] };
   };
   "Client.close": { kind: "lifecycle"; state: ClientState; args: []; result: void };
@@ -210,8 +211,13 @@ export const operationTable = {
     name: "buckets",
     kind: "paginated",
     b2: ["b2_list_buckets"],
-    params: ["types"],
-    request: { accountId: "auth.accountId", bucketTypes: "types" },
+    params: ["types", "filter"],
+    request: {
+      accountId: "auth.accountId",
+      bucketTypes: "types",
+      bucketName: "filter.bucketName",
+      bucketId: "filter.bucketId",
+    },
     page: { items: "buckets" },
     handleState: { bucketId: "model.bucketId", bucketName: "model.bucketName" },
     handle: "Bucket",

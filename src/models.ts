@@ -108,6 +108,12 @@ export type PartSettings = Omit<Schemas["StartLargeFileRequest"], "bucketId" | "
   contentType?: string;
 };
 
+/** Narrows a bucket listing to one bucket (B2 requires this of keys restricted to buckets). */
+export interface BucketFilter {
+  bucketName?: string;
+  bucketId?: string;
+}
+
 export interface FileSettings {
   startFileName?: string;
   /** Versions listing only. */

@@ -3,6 +3,12 @@
  * (`apiUrl`, `downloadUrl`, upload URLs). This proxy rewrites those hosts to itself so a client
  * under test stays on the mock, and records every request with Prism's verdict on it
  * (`sl-violations`: where the request does not match the spec).
+ *
+ * Two request headers steer it, for tests: `X-B2kit-Prefer: code=404` becomes Prism's `Prefer`
+ * on every call but authorization (forcing a documented error answer on the operation under
+ * test), `X-B2kit-Prefer-Authorize` does the same for authorization alone; `X-B2kit-Test: label`
+ * tags the recorded request. `GET /__mock/requests` lists the recorded requests (for test
+ * processes other than the one that started the mock); `DELETE` forgets them.
  */
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +27,8 @@ export interface MockRequest {
   status: number;
   /** Prism's complaints: empty when the request matches the spec. */
   violations: Violation[];
+  /** The request's `X-B2kit-Test` header, if any. */
+  tag?: string;
 }
 
 /** One way a request breaks the spec, as Prism reports it. */
@@ -68,10 +76,28 @@ export async function startMockProxy(upstreamPort: number): Promise<MockProxy> {
   let self = "";
   const server = createServer((req, res) => {
     const path = req.url ?? "/";
-    const upstream = request({ host: "127.0.0.1", port: upstreamPort, method: req.method, path: forPrism(path), headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` } }, async (up) => {
+    if (path === "/__mock/requests") {
+      if (req.method === "DELETE") requests.length = 0;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(requests));
+      return;
+    }
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${upstreamPort}` };
+    const prefer = headers[operationOf(req.method ?? "GET", path) === "b2_authorize_account" ? "x-b2kit-prefer-authorize" : "x-b2kit-prefer"];
+    delete headers["x-b2kit-prefer"];
+    delete headers["x-b2kit-prefer-authorize"];
+    if (prefer) headers["prefer"] = prefer;
+    const tag = req.headers["x-b2kit-test"];
+    const upstream = request({ host: "127.0.0.1", port: upstreamPort, method: req.method, path: forPrism(path), headers }, async (up) => {
       const header = up.headers["sl-violations"];
       const method = req.method ?? "GET";
-      requests.push({ method, path, operation: operationOf(method, path), status: up.statusCode ?? 0, violations: header ? (JSON.parse(String(header)) as MockRequest["violations"]) : [] });
+      requests.push({
+        method,
+        path,
+        operation: operationOf(method, path),
+        status: up.statusCode ?? 0,
+        violations: header ? (JSON.parse(String(header)) as MockRequest["violations"]) : [],
+        ...(typeof tag === "string" ? { tag } : {}),
+      });
       if (String(up.headers["content-type"] ?? "").includes("json")) {
         const text = (await readAll(up)).toString("utf8").replace(B2_HOSTS, self);
         const headers = { ...up.headers, "content-length": String(Buffer.byteLength(text)) };

@@ -89,6 +89,3 @@ export async function startPrism(options: PrismOptions = {}): Promise<PrismProce
     }
   }
 }
-
-// The repository's test setup (test/support/prism.ts) imports the raw Prism under these older names.
-export { startPrism as startMockServer, type PrismProcess as MockServer };

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { operationTable } from "../../generated/operations.js";
 import { Awaiting, AwaitingBucket, AwaitingFile, AwaitingKey, AwaitingParts, Blocking, BlockingBucket, BlockingFile, BlockingKey, BlockingParts } from "../../src/index.js";
+import type { MockRequest } from "../../src/testing/index.js";
 import { scenarios, type HandleFactories } from "./scenarios.js";
 
 const prismUrl = inject("prismUrl");
@@ -59,8 +60,8 @@ afterAll(async () => {
 });
 
 async function violationsFor(flavor: string): Promise<unknown[]> {
-  const all = (await (await fetch(`${prismUrl}/__prism/violations`)).json()) as { tag?: string; violations: unknown }[];
-  return all.filter((v) => v.tag === flavor);
+  const all = (await (await fetch(`${prismUrl}/__mock/requests`)).json()) as MockRequest[];
+  return all.filter((r) => r.tag === flavor && r.violations.length > 0);
 }
 
 type Row = (typeof operationTable)[keyof typeof operationTable];

@@ -109,6 +109,9 @@ describe.each(flavors)("%s: buckets and keys", (flavor) => {
     });
     const scoped = client(flavor, server, {}, k.applicationKeyId, k.applicationKey as string);
     try {
+      const visible = [];
+      for await (const [model] of scoped.buckets(["all"], { bucketId: buckets[1]![0].bucketId })) visible.push(model.bucketName);
+      expect(visible).toEqual([buckets[1]![0].bucketName]);
       for (const i of [0, 1]) {
         const [model] = await scoped.bucket(buckets[i]![0].bucketId).upload({ fileName: "allowed/ok.txt" }, text("ok"));
         expect(model.fileName).toBe("allowed/ok.txt");

@@ -1,7 +1,7 @@
-/** vitest global setup: one Prism mock (child process) behind the recording proxy for all suites. */
+/** vitest global setup: one mock of the spec (Prism behind b2kit/testing's recording front) for all suites. */
 import type { TestProject } from "vitest/node";
-import { repoRoot, startPrism } from "./prism.js";
-import { startRecordingProxy } from "./prism-proxy.js";
+import { startMockServer } from "../../src/testing/mock.js";
+import { repoRoot } from "./prism.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,11 +10,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const prism = await startPrism({ spec: `${repoRoot}spec/b2.yaml` });
-  const proxy = await startRecordingProxy(prism.port);
-  project.provide("prismUrl", proxy.url);
-  return async () => {
-    await new Promise((resolve) => proxy.server.close(resolve));
-    await prism.stop();
-  };
+  const mock = await startMockServer({ spec: `${repoRoot}spec/b2.yaml` });
+  project.provide("prismUrl", mock.url);
+  return () => mock.stop();
 }
