@@ -4,15 +4,36 @@
  * `ValidationError` (a `BadRequest`), so callers can catch by status either way.
  */
 
+/** The fields of a B2Error (its constructor's argument). */
 export interface B2ErrorInit {
+  /** HTTP status (0 when no response was received). */
   status: number;
+  /** B2's error code. */
   code: string;
+  /** B2's message, or the SDK's own for errors without a response. */
   message: string;
+  /** The B2 operation, e.g. `b2_upload_file`. */
   operation?: string | undefined;
+  /** Seconds from `Retry-After`. */
   retryAfter?: number | undefined;
+  /** The underlying error (the last attempt's, for RequestAttemptsFailed). */
   cause?: unknown;
 }
 
+/**
+ * Base class of every b2kit error: a B2 error response, a failure before any response
+ * (status 0), or input rejected before sending.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await bucket.delete();
+ * } catch (e) {
+ *   if (e instanceof BadRequest && e.code === "cannot_delete_non_empty_bucket") console.log("not empty");
+ *   else throw e;
+ * }
+ * ```
+ */
 export class B2Error extends Error {
   /** HTTP status of the B2 response (0 when no response was received). */
   readonly status: number;
@@ -36,16 +57,27 @@ export class B2Error extends Error {
   }
 }
 
+/** 400: the request was invalid (B2 said so, or the SDK refused to send it). */
 export class BadRequest extends B2Error {}
+/** 401: missing, bad or expired token, or the key lacks the capability/scope. */
 export class Unauthorized extends B2Error {}
+/** 403: a cap was exceeded or access was denied (e.g. wrong SSE-C key, retention). */
 export class Forbidden extends B2Error {}
+/** 404: no such file, bucket or URL. */
 export class NotFound extends B2Error {}
+/** 405: the method is not allowed on that URL. */
 export class MethodNotAllowed extends B2Error {}
+/** 408 from B2, or an attempt that timed out (status 0, code `timeout`). */
 export class RequestTimeout extends B2Error {}
+/** 409: a conflicting update (e.g. a stale `ifRevisionIs`). */
 export class Conflict extends B2Error {}
+/** 416: the range asked for lies outside the file. */
 export class RangeNotSatisfiable extends B2Error {}
+/** 429: slow down; `retryAfter` says for how long. */
 export class TooManyRequests extends B2Error {}
+/** 500 (and other 5xx without a class of their own). */
 export class InternalError extends B2Error {}
+/** 503: B2 is busy; retried with back-off. */
 export class ServiceUnavailable extends B2Error {}
 
 /** Input the SDK rejects before sending anything; the message names the rule. */
