@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import type { WorkerInit } from "./protocol.js";
+import type { CallbackPath, WorkerInit } from "./protocol.js";
 
 const BOOTSTRAP = `
 const { workerData } = require("node:worker_threads");
@@ -58,16 +58,24 @@ export interface Spawned {
   flag: Int32Array;
 }
 
-export function spawnWorker(coreModule: string, factory: string, factoryArgs: unknown[]): Spawned {
+export function spawnWorker(
+  coreModule: string,
+  factory: string,
+  factoryArgs: unknown[],
+  factoryCbs: CallbackPath[] = [],
+): Spawned {
   const { port1, port2 } = new MessageChannel();
   const sab = new SharedArrayBuffer(4);
-  const init: WorkerInit = { port: port2, flag: sab, coreModule, factory, factoryArgs };
+  const init: WorkerInit = { port: port2, flag: sab, coreModule, factory, factoryArgs, factoryCbs };
   const needsTsx = TS.test(new URL(entryUrl).pathname) || TS.test(new URL(coreModule).pathname);
   const worker = new Worker(BOOTSTRAP, {
     eval: true,
     // The bootstrap is CommonJS; a parent started with --input-type=module (node -e) would
-    // otherwise pass that on and the worker would die before loading the core.
-    execArgv: process.execArgv.filter((arg) => !arg.startsWith("--input-type")),
+    // otherwise pass that on and the worker would die before loading the core. Only then is the
+    // list given explicitly: an explicit list may not hold V8 flags (--expose-gc), inheriting may.
+    ...(process.execArgv.some((arg) => arg.startsWith("--input-type"))
+      ? { execArgv: process.execArgv.filter((arg) => !arg.startsWith("--input-type")) }
+      : {}),
     workerData: { init, entry: entryUrl, tsx: needsTsx ? tsxApiHref() : undefined },
     transferList: [port2],
   });
