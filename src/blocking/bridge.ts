@@ -13,9 +13,25 @@
  * is in progress. If one throws, the call is aborted: later callbacks of that call are not
  * run, the worker's proxies throw (which normally stops the operation), and once the worker
  * has answered, the call throws the callback's own error object (whatever the op returned).
+ *
+ * Pull sources in args: a sync iterable of Uint8Array chunks (a generator, or any object with
+ * [Symbol.iterator] other than an array, typed array, Map, Set or string) reaches the core as an
+ * AsyncIterable<Uint8Array>. Each next() there is served by one next() of the caller's iterator,
+ * run on the caller's thread while the call waits; nothing is read ahead. Chunks are copied
+ * unless the source is wrapped in `transferChunks`. return() there runs return() here; what the
+ * caller's iterator throws is what the core sees, and if the call fails with it the caller gets
+ * its own error object back. When the call ends, a started, unfinished source is return()ed.
+ * A source given to `iterate` is served only while the caller waits on that iterator.
+ *
+ * Functions in factoryArgs (e.g. `options.logger`) become stand-ins in the worker that return
+ * nothing and report each call; the caller runs the original whenever it waits on any call of
+ * this bridge. Calls made while no call waits (a late log line) run at the start of the next
+ * wait, in order; those still pending when the worker is reset or closed are lost. If one
+ * throws, a process warning is emitted: it belongs to no call, so it fails none.
  */
 import { BlockingClosed, BlockingTimeout, BlockingWorkerFailed } from "../errors.js";
 import { extractCallbacks } from "./callbacks.js";
+import type { CallbackPath } from "./protocol.js";
 import { Connection, WaitAborted, type Answer } from "./connection.js";
 import { callerFrames, decodeThrown } from "./error-codec.js";
 import { moduleHref } from "./spawn.js";
@@ -25,7 +41,10 @@ export interface BlockingCoreOptions {
   coreModule: string | URL;
   /** Name of the export that builds the core, e.g. "createAsyncCore". */
   factory: string;
-  /** Arguments for the factory; structured-cloneable. Never shown in errors. */
+  /**
+   * Arguments for the factory; structured-cloneable except for functions, at any depth of plain
+   * objects and arrays, which become stand-ins (see above). Never shown in errors.
+   */
   factoryArgs: unknown[];
   /** Deadline of each round trip to the worker in ms; default 600_000 (10 minutes). */
   callTimeoutMs?: number;
@@ -49,6 +68,8 @@ export class BlockingCore {
   readonly #coreModule: string;
   readonly #factory: string;
   readonly #factoryArgs: unknown[];
+  readonly #factoryFns: ((...a: unknown[]) => unknown)[];
+  readonly #factoryCbs: CallbackPath[];
   readonly #timeoutMs: number;
   readonly #startMs: number;
   #conn: Connection | undefined;
@@ -58,7 +79,11 @@ export class BlockingCore {
   constructor(options: BlockingCoreOptions) {
     this.#coreModule = moduleHref(options.coreModule);
     this.#factory = options.factory;
-    this.#factoryArgs = options.factoryArgs;
+    const x = extractCallbacks(options.factoryArgs);
+    if (x.sources.length > 0) throw new TypeError("Blocking bridge: factoryArgs cannot hold iterables (pull sources)");
+    this.#factoryArgs = x.args;
+    this.#factoryFns = x.fns;
+    this.#factoryCbs = x.paths;
     this.#timeoutMs = positiveMs("callTimeoutMs", options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
     this.#startMs = positiveMs("startTimeoutMs", options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
   }
@@ -70,14 +95,14 @@ export class BlockingCore {
   run(op: string, state: object, args: unknown[]): unknown {
     const conn = this.#connection(op);
     const x = extractCallbacks(args);
-    const id = conn.open(x.fns);
+    const id = conn.open(x.fns, x.sources);
     try {
-      conn.send({ t: "run", id, op, state, args: x.args, cbs: x.paths });
+      conn.send({ t: "run", id, op, state, args: x.args, cbs: x.paths, srcs: x.sourcePaths });
       const answer = this.#wait(conn, id, id, op);
       if (answer.state !== undefined) Object.assign(state, answer.state);
       const failed = conn.callbackFailure(id);
       if (failed !== undefined) throw failed.error;
-      if (answer.t === "err") throw decodeThrown(answer.error, callerFrames());
+      if (answer.t === "err") throw errorOf(conn, id, answer);
       return answer.value;
     } finally {
       conn.release(id);
@@ -130,7 +155,13 @@ export class BlockingCore {
     if (this.#conn?.dead !== undefined) this.#conn = undefined; // crashed or reset: start afresh
     if (this.#conn === undefined) {
       try {
-        this.#conn = new Connection(this.#coreModule, this.#factory, this.#factoryArgs);
+        this.#conn = new Connection(
+          this.#coreModule,
+          this.#factory,
+          this.#factoryArgs,
+          this.#factoryFns,
+          this.#factoryCbs,
+        );
         this.#lastExit = this.#conn.exited;
       } catch (e) {
         throw new BlockingWorkerFailed(op, "could not start the worker thread", e);
@@ -163,6 +194,12 @@ export class BlockingCore {
       throw new BlockingWorkerFailed(op, "the worker thread exited", cause);
     }
   }
+}
+
+/** The error a failed answer stands for: the caller's own object when a pull source of `set` threw it. */
+function errorOf(conn: Connection, set: number, answer: Extract<Answer, { t: "err" }>): unknown {
+  const own = conn.sourceFailure(set, answer.src);
+  return own !== undefined ? own.error : decodeThrown(answer.error, callerFrames());
 }
 
 /**
@@ -212,8 +249,9 @@ class BlockingIterator implements IterableIterator<unknown> {
       throw failed.error;
     }
     if (answer.t === "err") {
+      const error = errorOf(conn, this.#set, answer);
       this.#finish(); // the worker dropped it already
-      throw decodeThrown(answer.error, callerFrames());
+      throw error;
     }
     if (answer.done === true) {
       this.#finish();
@@ -238,14 +276,15 @@ class BlockingIterator implements IterableIterator<unknown> {
   #open(): void {
     const conn = this.#core._connection(this.#op);
     const x = extractCallbacks(this.#args);
-    const set = conn.open(x.fns);
+    const set = conn.open(x.fns, x.sources);
     this.#conn = conn;
     this.#set = set;
     this.#phase = "open";
     try {
-      conn.send({ t: "open", id: set, op: this.#op, state: this.#state, args: x.args, cbs: x.paths });
+      const { args, paths: cbs, sourcePaths: srcs } = x;
+      conn.send({ t: "open", id: set, op: this.#op, state: this.#state, args, cbs, srcs });
       const answer = this.#roundTrip(conn, set);
-      if (answer.t === "err") throw decodeThrown(answer.error, callerFrames());
+      if (answer.t === "err") throw errorOf(conn, set, answer);
     } catch (e) {
       this.#finish();
       throw e;
@@ -282,7 +321,8 @@ class BlockingIterator implements IterableIterator<unknown> {
     const id = conn.open();
     try {
       conn.send({ t: "return", id, it: this.#set });
-      const answer = this.#core._wait(conn, id, id, this.#op);
+      // The iterator's set: its finally blocks may still pull from (or return) its sources.
+      const answer = this.#core._wait(conn, id, this.#set, this.#op);
       if (answer.state !== undefined) Object.assign(this.#state, answer.state);
       if (answer.t === "err") throw decodeThrown(answer.error, callerFrames());
     } finally {

@@ -1,14 +1,20 @@
 /**
- * Functions cannot cross postMessage. The caller replaces each function found in the args
- * (at any depth of plain objects and arrays) by `undefined` and sends its path; the worker
- * puts a proxy at each path that reports calls back to the caller, who runs the original.
+ * Functions and pull sources cannot cross postMessage. The caller replaces each function and
+ * each sync iterable (a generator, a stream-like object: see `isSource`) found in the args, at
+ * any depth of plain objects and arrays, by `undefined` and sends its path; the worker puts a
+ * stand-in at each path: a proxy that reports calls back to the caller, who runs the original,
+ * or an async iterable that pulls items from the caller's iterable (sources.ts).
  */
 import type { CallbackPath } from "./protocol.js";
 
+type Fn = (...a: unknown[]) => unknown;
+
 export interface Extracted {
   args: unknown[];
-  fns: ((...a: unknown[]) => unknown)[];
+  fns: Fn[];
   paths: CallbackPath[];
+  sources: Iterable<unknown>[];
+  sourcePaths: CallbackPath[];
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {
@@ -17,15 +23,26 @@ function isPlain(v: unknown): v is Record<string, unknown> {
   return p === Object.prototype || p === null;
 }
 
-/** Copy-on-write walk: containers without functions are passed through untouched. */
+/** A sync iterable that is not a value structured clone already carries (array, typed array, Map, Set, String). */
+export function isSource(v: unknown): v is Iterable<unknown> {
+  if (typeof v !== "object" || v === null) return false;
+  if (typeof (v as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function") return false;
+  return !(Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof Map || v instanceof Set || v instanceof String);
+}
+
+/** Copy-on-write walk: containers without functions or sources are passed through untouched. */
 export function extractCallbacks(args: unknown[]): Extracted {
-  const fns: Extracted["fns"] = [];
-  const paths: CallbackPath[] = [];
+  const x: Extracted = { args, fns: [], paths: [], sources: [], sourcePaths: [] };
   const seen = new WeakSet<object>();
   const walk = (v: unknown, path: CallbackPath): unknown => {
     if (typeof v === "function") {
-      fns.push(v as Extracted["fns"][number]);
-      paths.push(path);
+      x.fns.push(v as Fn);
+      x.paths.push(path);
+      return undefined;
+    }
+    if (path.length > 0 && isSource(v)) {
+      x.sources.push(v);
+      x.sourcePaths.push(path);
       return undefined;
     }
     const arr = Array.isArray(v);
@@ -45,15 +62,15 @@ export function extractCallbacks(args: unknown[]): Extracted {
     }
     return copy ?? v;
   };
-  const out = walk(args, []) as unknown[];
-  return { args: out, fns, paths };
+  x.args = walk(args, []) as unknown[];
+  return x;
 }
 
 /** Worker side: put `make(i)` at the i-th path. */
-export function installCallbacks(
+export function installCallbacks<T = (...a: unknown[]) => void>(
   args: unknown[],
   paths: CallbackPath[],
-  make: (index: number) => (...a: unknown[]) => void,
+  make: (index: number) => T,
 ): void {
   paths.forEach((path, i) => {
     let target = args as unknown as Record<string | number, unknown>;

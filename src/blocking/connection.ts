@@ -6,16 +6,23 @@
  * (the id of the run, or of the iterator). A callback may itself make a Blocking call, so a
  * nested wait can drain messages meant for the outer one: those are kept, in arrival order, in
  * an inbox while their key is live, and dropped otherwise (answers nobody waits for any more).
+ *
+ * Pull requests of a call's sources are routed like its callback events. Events of the
+ * functions in factoryArgs (FACTORY_SET) belong to no call: they are run by whichever wait
+ * drains them. Ones the worker posts while no call waits stay in the port, in order, and run at
+ * the start of the next wait on this bridge (or are dropped with the worker).
  */
 import { receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
-import type { Encoded } from "./error-codec.js";
-import type { Reply, Request } from "./protocol.js";
+import { CallerSource } from "./caller-source.js";
+import { encodeThrown, type Encoded } from "./error-codec.js";
+import { FACTORY_SET, type CallbackPath, type Reply, type Request } from "./protocol.js";
 import { spawnWorker } from "./spawn.js";
 
 type Fn = (...a: unknown[]) => unknown;
 
 interface CallbackSet {
   fns: Fn[];
+  sources: CallerSource[];
   /** The first error a callback threw; later events of the set are ignored. */
   failed?: { error: unknown };
 }
@@ -33,7 +40,7 @@ export class WaitAborted extends Error {
 }
 
 function keyOf(m: Reply): number | undefined {
-  return m.t === "ev" ? m.set : m.t === "dead" || m.t === "ready" ? undefined : m.id;
+  return m.t === "ev" || m.t === "pull" ? m.set : m.t === "dead" || m.t === "ready" ? undefined : m.id;
 }
 
 export class Connection {
@@ -51,8 +58,18 @@ export class Connection {
   /** Settles with the exit code once the worker thread has really ended. */
   readonly exited: Promise<number>;
 
-  constructor(coreModule: string, factory: string, factoryArgs: unknown[]) {
-    const s = spawnWorker(coreModule, factory, factoryArgs);
+  constructor(
+    coreModule: string,
+    factory: string,
+    factoryArgs: unknown[],
+    factoryFns: Fn[] = [],
+    factoryCbs: CallbackPath[] = [],
+  ) {
+    const s = spawnWorker(coreModule, factory, factoryArgs, factoryCbs);
+    if (factoryFns.length > 0) {
+      this.#live.add(FACTORY_SET);
+      this.#callbacks.set(FACTORY_SET, { fns: factoryFns, sources: [] });
+    }
     this.#worker = s.worker;
     this.#port = s.port;
     this.#flag = s.flag;
@@ -66,17 +83,28 @@ export class Connection {
     });
   }
 
-  /** A fresh id whose answers and events are kept until `release(id)`. */
-  open(fns: Fn[] = []): number {
+  /** A fresh id whose answers, events and pulls are kept until `release(id)`. */
+  open(fns: Fn[] = [], sources: Iterable<unknown>[] = []): number {
     const id = this.#nextId++;
     this.#live.add(id);
-    if (fns.length > 0) this.#callbacks.set(id, { fns });
+    if (fns.length > 0 || sources.length > 0) {
+      this.#callbacks.set(id, { fns, sources: sources.map((it) => new CallerSource(it)) });
+    }
     return id;
   }
 
+  /** Forget `id`; pull sources the call started and did not finish get their return() run. */
   release(id: number): void {
     this.#live.delete(id);
+    const set = this.#callbacks.get(id);
     this.#callbacks.delete(id);
+    for (const src of set?.sources ?? []) {
+      try {
+        src.close();
+      } catch {
+        // The call's own outcome matters more than a failing cleanup of the caller's iterator.
+      }
+    }
     for (let i = this.#inbox.length - 1; i >= 0; i--) {
       if (keyOf(this.#inbox[i] as Reply) === id) this.#inbox.splice(i, 1);
     }
@@ -87,8 +115,18 @@ export class Connection {
     return this.#callbacks.get(set)?.failed;
   }
 
-  send(req: Request): void {
-    this.#port.postMessage(req);
+  /** The error pull source `idx` of `set` threw, if any. */
+  sourceFailure(set: number, idx: number | undefined): { error: unknown } | undefined {
+    return idx === undefined ? undefined : this.#callbacks.get(set)?.sources[idx]?.failed;
+  }
+
+  send(req: Request, transfer: ArrayBuffer[] = []): void {
+    if (transfer.length === 0) return this.#port.postMessage(req);
+    try {
+      this.#port.postMessage(req, transfer);
+    } catch {
+      this.#port.postMessage(req); // a buffer that refuses transfer (untransferable): copy instead
+    }
   }
 
   /**
@@ -99,7 +137,7 @@ export class Connection {
   wait(id: number, set: number, callMs: number, startMs: number): Answer {
     const mine = (m: Reply): boolean => {
       const k = keyOf(m);
-      return k === id || k === set;
+      return k === id || k === set || k === FACTORY_SET;
     };
     let starting = !this.ready;
     let deadline = Date.now() + (starting ? startMs : callMs);
@@ -110,6 +148,7 @@ export class Connection {
       while ((i = this.#inbox.findIndex(mine)) >= 0) {
         const m = this.#inbox.splice(i, 1)[0] as Reply;
         if (m.t === "ev") this.#runCallback(m);
+        else if (m.t === "pull") this.#servePull(m);
         else return m as Answer;
       }
       if (this.dead !== undefined) throw new WaitAborted("dead", this.dead.detail);
@@ -120,6 +159,23 @@ export class Connection {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new WaitAborted(starting ? "start-timeout" : "timeout");
       Atomics.wait(this.#flag, 0, 0, remaining);
+    }
+  }
+
+  /** Run one step of the caller's iterator for the worker and send its answer. */
+  #servePull(m: Extract<Reply, { t: "pull" }>): void {
+    const src = this.#callbacks.get(m.set)?.sources[m.idx];
+    const base = { t: "chunk", set: m.set, idx: m.idx } as const;
+    if (src === undefined) return;
+    try {
+      if (m.op === "return") {
+        src.close();
+        return this.send({ ...base, done: true });
+      }
+      const p = src.next();
+      this.send({ ...base, done: p.done, ...(p.value !== undefined ? { value: p.value } : {}) }, p.transfer);
+    } catch (e) {
+      this.send({ ...base, done: true, error: encodeThrown(e) });
     }
   }
 
@@ -159,6 +215,14 @@ export class Connection {
     try {
       fn(...m.args);
     } catch (error) {
+      if (m.set === FACTORY_SET) {
+        // Belongs to no call, so it aborts none (a logger must not fail an upload): warn instead.
+        process.emitWarning(
+          `a function from the Blocking bridge's factoryArgs threw: ${String(error)}`,
+          "B2kitWarning",
+        );
+        return;
+      }
       // Abort the call: the worker's proxies for this set throw from now on, and the caller
       // gets this error once the worker has answered.
       set.failed = { error };

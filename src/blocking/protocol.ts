@@ -9,21 +9,33 @@ import type { Encoded } from "./error-codec.js";
 /** A path from the args array to a function that was replaced for crossing. */
 export type CallbackPath = (string | number)[];
 
+/** Set of the callbacks given in factoryArgs: live for the whole life of the worker. */
+export const FACTORY_SET = 0;
+
 export type Request =
-  | { t: "run"; id: number; op: string; state: object; args: unknown[]; cbs: CallbackPath[] }
-  | { t: "open"; id: number; op: string; state: object; args: unknown[]; cbs: CallbackPath[] }
+  /** `srcs`: paths of the pull sources (sync iterables) replaced in `args`. */
+  | { t: "run"; id: number; op: string; state: object; args: unknown[]; cbs: CallbackPath[]; srcs: CallbackPath[] }
+  | { t: "open"; id: number; op: string; state: object; args: unknown[]; cbs: CallbackPath[]; srcs: CallbackPath[] }
   | { t: "next"; id: number; it: number }
   | { t: "return"; id: number; it: number }
   /** Sent when a caller-side callback threw: the worker's proxies for `set` throw from now on. */
   | { t: "cancel"; set: number }
-  | { t: "close"; id: number };
+  | { t: "close"; id: number }
+  /**
+   * The caller's answer to a "pull": the next chunk (`done` false), the end (`done` true), or
+   * what the caller's iterator threw.
+   */
+  | { t: "chunk"; set: number; idx: number; done: boolean; value?: Uint8Array; error?: Encoded };
 
 export type Reply =
   /** `state` is the worker-side handle state after the call, copied back by the caller. */
   | { t: "ok"; id: number; value: unknown; state?: object; done?: boolean }
-  | { t: "err"; id: number; error: Encoded; state?: object }
+  /** `src`: the error is the one pull source `src` of the call threw (the caller rethrows its original). */
+  | { t: "err"; id: number; error: Encoded; state?: object; src?: number }
   /** A worker-side proxy was called: run callback `idx` of callback set `set` on the caller. */
   | { t: "ev"; set: number; idx: number; args: unknown[] }
+  /** The worker-side consumer of pull source `idx` of `set` wants its next item, or stops early. */
+  | { t: "pull"; set: number; idx: number; op: "next" | "return" }
   /** The worker has loaded the core module (or failed to): cold start is over. */
   | { t: "ready" }
   /** The worker is going away (crash, exit, failed start); every waiting call fails. */
@@ -36,6 +48,8 @@ export interface WorkerInit {
   coreModule: string;
   factory: string;
   factoryArgs: unknown[];
+  /** Paths of the functions replaced in factoryArgs (events of FACTORY_SET). */
+  factoryCbs: CallbackPath[];
 }
 
 /** Raise the wake-up flag after posting, so a parked caller returns from Atomics.wait. */

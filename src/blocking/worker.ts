@@ -6,8 +6,9 @@
 import { workerData } from "node:worker_threads";
 import { installCallbacks } from "./callbacks.js";
 import { encodeThrown } from "./error-codec.js";
-import { wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
+import { FACTORY_SET, wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
 import { prepareTransfer } from "./transfer.js";
+import { sourceErrorIndex, WorkerSource } from "./worker-source.js";
 
 interface AsyncCoreLike {
   run(op: string, state: object, args: unknown[]): Promise<unknown>;
@@ -31,6 +32,8 @@ class CallbackAborted extends Error {
 
 const cancelled = new Set<number>();
 const iterators = new Map<number, OpenIterator>();
+/** Pull sources of each live call (run id or iterator id). */
+const sources = new Map<number, WorkerSource[]>();
 
 function post(msg: Reply, transfer: ArrayBuffer[] = []): void {
   try {
@@ -48,9 +51,46 @@ function post(msg: Reply, transfer: ArrayBuffer[] = []): void {
   wake(flag);
 }
 
-function fail(id: number, e: unknown, state?: object): void {
-  post({ t: "err", id, error: encodeThrown(e), ...(state ? { state } : {}) });
+/** Fail request `id`; if `e` is what a pull source of `set` threw, say which, so the caller rethrows its original. */
+function fail(id: number, e: unknown, state?: object, set?: number): void {
+  const src = set === undefined ? undefined : sourceErrorIndex(e, set);
+  post({ t: "err", id, error: encodeThrown(e), ...(state ? { state } : {}), ...(src !== undefined ? { src } : {}) });
 }
+
+/** A stand-in was called: report it. Arguments structured clone refuses are sent as strings rather than failing the core. */
+function postEvent(set: number, idx: number, args: unknown[]): void {
+  try {
+    post({ t: "ev", set, idx, args });
+  } catch {
+    post({ t: "ev", set, idx, args: args.map((a) => (cloneable(a) ? a : String(a))) });
+  }
+}
+
+function cloneable(v: unknown): boolean {
+  try {
+    structuredClone(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The call `set` is over: its pull sources stop waiting for the caller. */
+function endSet(set: number): void {
+  cancelled.delete(set);
+  for (const src of sources.get(set) ?? []) src.end();
+  sources.delete(set);
+}
+
+// Functions in factoryArgs (e.g. a logger) become stand-ins that report every call; the caller
+// runs the original whenever it waits on this bridge. They return nothing, like any event.
+installCallbacks(
+  init.factoryArgs,
+  init.factoryCbs ?? [],
+  (idx) =>
+    (...a: unknown[]) =>
+      postEvent(FACTORY_SET, idx, a),
+);
 
 const core: Promise<AsyncCoreLike> = (async () => {
   const mod = (await import(init.coreModule)) as Record<string, unknown>;
@@ -65,11 +105,16 @@ core.then(
   () => post({ t: "ready" }), // the load error itself is reported to each call
 );
 
-function withProxies(set: number, args: unknown[], paths: CallbackPath[]): unknown[] {
+function withStandIns(set: number, args: unknown[], paths: CallbackPath[], srcs: CallbackPath[]): unknown[] {
   installCallbacks(args, paths, (idx) => (...a: unknown[]) => {
     if (cancelled.has(set)) throw new CallbackAborted("the caller's callback threw; call aborted");
-    post({ t: "ev", set, idx, args: a });
+    postEvent(set, idx, a);
   });
+  if (srcs.length > 0) {
+    const list = srcs.map((_, idx) => new WorkerSource(set, idx, (op) => post({ t: "pull", set, idx, op })));
+    sources.set(set, list);
+    installCallbacks(args, srcs, (idx) => list[idx]);
+  }
   return args;
 }
 
@@ -79,13 +124,13 @@ async function handle(msg: Request): Promise<void> {
       const { id, op, state } = msg;
       try {
         const c = await core;
-        const value = await c.run(op, state, withProxies(id, msg.args, msg.cbs));
+        const value = await c.run(op, state, withStandIns(id, msg.args, msg.cbs, msg.srcs ?? []));
+        endSet(id);
         const p = prepareTransfer(value);
         post({ t: "ok", id, value: p.value, state }, p.transfer);
       } catch (e) {
-        fail(id, e, state); // the core may have advanced state before failing
-      } finally {
-        cancelled.delete(id);
+        endSet(id);
+        fail(id, e, state, id); // the core may have advanced state before failing
       }
       return;
     }
@@ -93,11 +138,12 @@ async function handle(msg: Request): Promise<void> {
       const { id, op, state } = msg;
       try {
         const c = await core;
-        const it = c.iterate(op, state, withProxies(id, msg.args, msg.cbs))[Symbol.asyncIterator]();
+        const it = c.iterate(op, state, withStandIns(id, msg.args, msg.cbs, msg.srcs ?? []))[Symbol.asyncIterator]();
         iterators.set(id, { it, state });
         post({ t: "ok", id, value: undefined });
       } catch (e) {
-        fail(id, e);
+        endSet(id);
+        fail(id, e, undefined, id);
       }
       return;
     }
@@ -109,14 +155,14 @@ async function handle(msg: Request): Promise<void> {
         const r = await entry.it.next();
         if (r.done === true) {
           iterators.delete(msg.it);
-          cancelled.delete(msg.it);
+          endSet(msg.it);
         }
         const p = prepareTransfer(r.value);
         post({ t: "ok", id, value: p.value, state: entry.state, done: r.done === true }, p.transfer);
       } catch (e) {
         iterators.delete(msg.it); // a throwing next() ends the iteration, as in for-await
-        cancelled.delete(msg.it);
-        fail(id, e, entry.state);
+        endSet(msg.it);
+        fail(id, e, entry.state, msg.it);
       }
       return;
     }
@@ -124,15 +170,20 @@ async function handle(msg: Request): Promise<void> {
       const { id } = msg;
       const entry = iterators.get(msg.it);
       iterators.delete(msg.it);
-      cancelled.delete(msg.it);
       try {
+        // Sources stay served while the iterator's finally blocks run (they may return() them).
         if (entry?.it.return !== undefined) await entry.it.return();
+        endSet(msg.it);
         post({ t: "ok", id, value: undefined, ...(entry ? { state: entry.state } : {}) });
       } catch (e) {
+        endSet(msg.it);
         fail(id, e);
       }
       return;
     }
+    case "chunk":
+      sources.get(msg.set)?.[msg.idx]?.deliver(msg);
+      return;
     case "cancel":
       cancelled.add(msg.set);
       return;
@@ -141,6 +192,7 @@ async function handle(msg: Request): Promise<void> {
       try {
         for (const [key, entry] of iterators) {
           iterators.delete(key);
+          endSet(key); // no caller serves its sources during close: they end rather than wait
           await entry.it.return?.().catch(() => {}); // closing anyway; the core's close() matters more
         }
         const c = await core.catch(() => undefined); // a core that never loaded has nothing to close
