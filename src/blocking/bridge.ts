@@ -27,7 +27,7 @@
  * nothing and report each call; the caller runs the original whenever it waits on any call of
  * this bridge. Calls made while no call waits (a late log line) run at the start of the next
  * wait, in order; those still pending when the worker is reset or closed are lost. If one
- * throws, a process warning is emitted: it belongs to no call, so it fails none.
+ * throws, a process warning is emitted (once per worker): it belongs to no call, so fails none.
  */
 import { BlockingClosed, BlockingTimeout, BlockingWorkerFailed } from "../errors.js";
 import { extractCallbacks } from "./callbacks.js";

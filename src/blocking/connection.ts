@@ -51,6 +51,7 @@ export class Connection {
   readonly #inbox: Reply[] = [];
   readonly #live = new Set<number>();
   readonly #callbacks = new Map<number, CallbackSet>();
+  #warned = false;
   /** Set once the worker is gone or abandoned; nothing more will be answered. */
   dead: { detail?: Encoded } | undefined;
   /** True once the worker has started and loaded the core module. */
@@ -216,11 +217,13 @@ export class Connection {
       fn(...m.args);
     } catch (error) {
       if (m.set === FACTORY_SET) {
-        // Belongs to no call, so it aborts none (a logger must not fail an upload): warn instead.
-        process.emitWarning(
-          `a function from the Blocking bridge's factoryArgs threw: ${String(error)}`,
-          "B2kitWarning",
-        );
+        // Belongs to no call, so it aborts none (a logger must not fail an upload): warn, once per worker.
+        if (!this.#warned)
+          process.emitWarning(
+            `a function from the Blocking bridge's factoryArgs threw: ${String(error)}`,
+            "B2kitWarning",
+          );
+        this.#warned = true;
         return;
       }
       // Abort the call: the worker's proxies for this set throw from now on, and the caller
