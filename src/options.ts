@@ -1,5 +1,6 @@
-/** Options of both clients. Everything here must be structured-cloneable except `fetch` and
- * `logger`, which only the Awaiting client can use (the Blocking client runs in a worker). */
+/** Options of both clients. Everything here must be structured-cloneable, except `fetch`, which
+ * only the Awaiting client can use, and `logger`, whose lines the Blocking client delivers on the
+ * caller's thread. */
 export interface ClientOptions {
   /** Seconds per request attempt, covering a stalled body too (default 30). */
   timeout?: number;
@@ -17,7 +18,7 @@ export interface ClientOptions {
   userAgent?: string;
   /** A `fetch` implementation (Awaiting only). */
   fetch?: typeof fetch;
-  /** Receives one line per request attempt, never with secrets (Awaiting only). */
+  /** Receives a line per retry, re-authorization and resume decision, never with secrets. */
   logger?: (line: string) => void;
   /** Blocking only: seconds one whole call may take before it fails with BlockingTimeout
    * (default: generous enough for every attempt of a slow transfer). */

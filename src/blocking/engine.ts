@@ -9,9 +9,12 @@ import type { ClientOptions } from "../options.js";
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } from "../options.js";
 import { BlockingCore } from "./bridge.js";
 
-/** Options that cannot cross to the worker thread are dropped (documented on ClientOptions). */
+/**
+ * `fetch` cannot cross to the worker (its stand-in would return nothing) and is dropped; a
+ * `logger` crosses as a stand-in whose lines run on the caller's thread.
+ */
 function cloneableOptions(options: ClientOptions): ClientOptions {
-  const { fetch: _fetch, logger: _logger, ...rest } = options;
+  const { fetch: _fetch, ...rest } = options;
   return rest;
 }
 
