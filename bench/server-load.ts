@@ -29,7 +29,7 @@ try {
   const after = rssMb(server.pid);
   const s = result.elapsedMs / 1000;
   console.log(`clients ${clients}, ${s.toFixed(1)} s`);
-  console.log(`operations ${result.operations} (${(result.operations / s).toFixed(0)}/s), failures ${result.failures.length}`);
+  console.log(`operations ${result.operations} (${(result.operations / s).toFixed(0)}/s), failures ${result.failures.length}, test-mode give-ups ${result.testModeGiveUps}`);
   console.log(`upload ${(result.bytesUp / 1e6 / s).toFixed(1)} MB/s, download ${(result.bytesDown / 1e6 / s).toFixed(1)} MB/s`);
   console.log(`files kept ${result.kept.size}, deleted ${result.deleted.size}`);
   console.log(`server RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB peak, ${after.toFixed(0)} MB after`);

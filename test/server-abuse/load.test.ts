@@ -21,6 +21,9 @@ describe("server under SDK load", () => {
   it("16 clients for 10 s: nothing fails, every acknowledged file is present with the right SHA-1", { timeout: 60_000 }, async () => {
     const result = await runLoad({ url: server.url, keyId: server.keyId, key: server.key, clients: 16, seconds: 10, seed: 7 });
     expect(result.failures).toEqual([]);
+    // With every third test-mode upload failing across 16 busy clients, five failures in a row
+    // for one upload are rare but legitimate; they must stay rare.
+    expect(result.testModeGiveUps).toBeLessThan(5);
     expect(result.operations).toBeGreaterThan(100);
     expect(result.kept.size).toBeGreaterThan(20);
     // Verification with a fresh client: listing and bytes.
