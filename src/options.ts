@@ -10,6 +10,8 @@ export interface ClientOptions {
   authUrl?: string;
   /** Attempts per call for retryable failures (default 5; 1 disables retries). */
   maxAttempts?: number;
+  /** Retries per minute for the whole client, all calls together (default 600). */
+  retryBudget?: number;
   /** Parallel part uploads / ranged downloads per transfer (default 4). */
   concurrency?: number;
   /** Extra headers sent with every request (for example `X-Bz-Test-Mode`). */
@@ -32,12 +34,14 @@ export const DEFAULT_CHUNK_SIZE = 5_000_024;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_RETRY_BUDGET = 600;
 
 export interface ResolvedOptions {
   timeoutMs: number;
   chunkSize: number;
   authUrl: string;
   maxAttempts: number;
+  retryBudget: number;
   concurrency: number;
   headers: Record<string, string>;
   userAgent: string;
@@ -54,6 +58,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
     authUrl: authUrl.replace(/\/+$/, ""),
     maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+    retryBudget: Math.max(0, options.retryBudget ?? DEFAULT_RETRY_BUDGET),
     concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY),
     headers: { ...options.headers },
     userAgent: `b2kit/0.1.0 node/${process.versions.node}${options.userAgent ? ` ${options.userAgent}` : ""}`,

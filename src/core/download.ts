@@ -9,7 +9,7 @@ import type { DownloadSettings } from "../models.js";
 import type { Context } from "./context.js";
 import { b2Decode } from "./encoding.js";
 import { Attempt, errorFromResponse } from "./http.js";
-import { backoffMs, exhausted, isRetryable } from "./retry.js";
+import { backoffMs, BUDGET_SPENT, exhausted, isRetryable, spendRetry } from "./retry.js";
 import type { Authorization } from "./session.js";
 import { throttledProgress } from "./progress.js";
 import { sseHeaders } from "./upload.js";
@@ -137,6 +137,7 @@ export async function* streamOnce(
       const failure = error instanceof B2Error ? error : attempt.failure(error, operation);
       if (settings.signal?.aborted || failure instanceof ChecksumMismatch || !isRetryable(failure)) throw failure;
       last = failure;
+      if (n < ctx.policy.maxAttempts && !spendRetry(ctx.policy)) throw exhausted(operation, n, failure, BUDGET_SPENT);
       if (n < ctx.policy.maxAttempts) await ctx.policy.sleep(backoffMs(n, ctx.policy, failure.retryAfter), settings.signal);
     }
   }

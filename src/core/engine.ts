@@ -12,7 +12,7 @@ import type { Context } from "./context.js";
 import type { ArgsOf, AsyncEngine, HandleOp, IterOp, ItemOf, ResultOf, RunOp, StateOf } from "./engine-types.js";
 import { createApiClient } from "./http.js";
 import { customOps, streamOps } from "./ops/index.js";
-import { defaultSleep, type RetryPolicy } from "./retry.js";
+import { defaultSleep, RetryBudget, type RetryPolicy } from "./retry.js";
 import { Session } from "./session.js";
 import { buildHandle, executeCall, paginate, type RuntimeRow } from "./table-exec.js";
 import { UploadUrlPool } from "./upload-pool.js";
@@ -33,6 +33,7 @@ export class CoreEngine implements AsyncEngine {
     const resolved = resolveOptions(options);
     const policy: RetryPolicy = {
       maxAttempts: resolved.maxAttempts,
+      budget: new RetryBudget(resolved.retryBudget),
       initialMs: resolved.backoffInitialMs,
       maxMs: resolved.backoffMaxMs,
       sleep: defaultSleep,

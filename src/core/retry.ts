@@ -6,8 +6,31 @@
  */
 import { B2Error, RequestAttemptsFailed } from "../errors.js";
 
+/**
+ * The retries one client may make per minute, all calls together (each call is further limited
+ * by `maxAttempts`): when B2 is down, a busy client stops retrying instead of storming it.
+ */
+export class RetryBudget {
+  readonly #stamps: number[] = [];
+  constructor(
+    readonly perMinute: number,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes one retry from the budget; false when the last minute's retries used it up. */
+  spend(): boolean {
+    const t = this.now();
+    while (this.#stamps.length > 0 && (this.#stamps[0] as number) <= t - 60_000) this.#stamps.shift();
+    if (this.#stamps.length >= this.perMinute) return false;
+    this.#stamps.push(t);
+    return true;
+  }
+}
+
 export interface RetryPolicy {
   maxAttempts: number;
+  /** The client's shared retry budget (absent: unlimited). */
+  budget?: RetryBudget | undefined;
   initialMs: number;
   maxMs: number;
   /** Waits; tests replace it to observe delays without sleeping. */
@@ -36,6 +59,13 @@ export function backoffMs(attempt: number, policy: RetryPolicy, retryAfterSecond
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
+export const BUDGET_SPENT = " (the client's retry budget for this minute is spent)";
+
+/** Takes a retry from the client's budget, if it has one. */
+export function spendRetry(policy: RetryPolicy): boolean {
+  return policy.budget ? policy.budget.spend() : true;
+}
+
 export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -51,12 +81,12 @@ export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function exhausted(operation: string, attempts: number, last: unknown): RequestAttemptsFailed {
+export function exhausted(operation: string, attempts: number, last: unknown, why = ""): RequestAttemptsFailed {
   const b2 = last instanceof B2Error ? last : undefined;
   return new RequestAttemptsFailed({
     status: b2?.status ?? 0,
     code: b2?.code ?? "attempts_failed",
-    message: `${operation} failed after ${attempts} attempts: ${last instanceof Error ? last.message : String(last)}`,
+    message: `${operation} failed after ${attempts} attempts${why}: ${last instanceof Error ? last.message : String(last)}`,
     operation,
     cause: last,
   });
@@ -79,6 +109,7 @@ export async function retrying<T>(
     } catch (error) {
       if (signal?.aborted || !shouldRetry(error)) throw error;
       if (n >= policy.maxAttempts) throw policy.maxAttempts > 1 ? exhausted(operation, n, error) : error;
+      if (!spendRetry(policy)) throw exhausted(operation, n, error, BUDGET_SPENT);
       const wait = backoffMs(n, policy, error instanceof B2Error ? error.retryAfter : undefined);
       policy.log?.(`${operation}: attempt ${n} failed (${error instanceof B2Error ? `${error.status} ${error.code}` : "error"}); retrying in ${wait} ms`);
       await policy.sleep(wait, signal);

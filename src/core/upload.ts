@@ -9,7 +9,7 @@ import type { FileModel, PartModel, ServerSideEncryption, UploadSettings, Upload
 import type { Context } from "./context.js";
 import { b2Encode } from "./encoding.js";
 import { Attempt, errorFromResponse } from "./http.js";
-import { backoffMs, exhausted } from "./retry.js";
+import { backoffMs, BUDGET_SPENT, exhausted, spendRetry } from "./retry.js";
 import type { UploadUrlPool } from "./upload-pool.js";
 import { checkFileInfo, checkFileName, checkInfoBudget } from "./validate.js";
 
@@ -162,10 +162,12 @@ export async function sendWithRotation<T extends FileModel | PartModel>(
       if (signal?.aborted) throw error;
       last = error;
       if (error instanceof B2Error && error.status === 429) {
+        if (!spendRetry(ctx.policy)) throw exhausted(target.operation, tries + 1, error, BUDGET_SPENT);
         await ctx.policy.sleep(backoffMs(tries + 1, ctx.policy, error.retryAfter), signal);
         continue; // same URL
       }
       if (!needsNewUploadUrl(error)) throw error;
+      if (!spendRetry(ctx.policy)) throw exhausted(target.operation, tries + 1, error, BUDGET_SPENT);
       if ((error as B2Error).status === 0 && target.reconcile) {
         const landed = await target.reconcile().catch(() => undefined);
         if (landed) {

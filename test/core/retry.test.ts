@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BadRequest, RequestAttemptsFailed, ServiceUnavailable, TooManyRequests, Unauthorized } from "../../src/errors.js";
-import { backoffMs, isAuthExpired, isRetryable, retrying, type RetryPolicy } from "../../src/core/retry.js";
+import { backoffMs, isAuthExpired, isRetryable, retrying, RetryBudget, type RetryPolicy } from "../../src/core/retry.js";
 import { throttledProgress } from "../../src/core/progress.js";
 
 function policy(maxAttempts: number): RetryPolicy & { waits: number[] } {
@@ -74,5 +74,27 @@ describe("progress throttling", () => {
     const sink = throttledProgress((e) => events.push(e.bytes), 0);
     for (const b of [0, 5, 5, 9, 9, 12]) sink(b, 12);
     expect(events).toEqual([0, 5, 9, 12]);
+  });
+});
+
+describe("the client's retry budget", () => {
+  it("allows N retries per rolling minute, all calls together", () => {
+    let t = 0;
+    const budget = new RetryBudget(2, () => t);
+    expect([budget.spend(), budget.spend(), budget.spend()]).toEqual([true, true, false]);
+    t = 60_001;
+    expect(budget.spend()).toBe(true);
+  });
+  it("stops a call's retries when the budget is spent, with the last error as cause", async () => {
+    const p = { ...policy(10), budget: new RetryBudget(1) };
+    let calls = 0;
+    const error = await retrying(p, "b2_list_buckets", async () => {
+      calls++;
+      throw unavailable();
+    }).catch((e: unknown) => e);
+    expect(calls).toBe(2);
+    expect(error).toBeInstanceOf(RequestAttemptsFailed);
+    expect((error as Error).message).toContain("retry budget");
+    expect((error as RequestAttemptsFailed).cause).toBeInstanceOf(ServiceUnavailable);
   });
 });
