@@ -3,8 +3,8 @@
  * (the single-connection ceiling) and the npm `backblaze-b2` peer, on the local B2 server, on
  * loopback and on an internet-like profile (25 MB/s per connection, 50 ms per request). Each job
  * runs in its own child process (peak RSS is the job's own); B2 calls come from the server's
- * journal. Prints a Markdown table (medians of --runs runs) and a memory comparison (full mode:
- * 4 GiB here, against the 1 GiB Awaiting upload row, the same job).
+ * journal. Prints a Markdown table (medians of --runs runs) and a memory comparison (uploadFile
+ * of 1 and 4 GiB; --quick: uploadFile and uploadStream of 256 MiB and 1 GiB).
  *
  * Run: node --import tsx bench/transfers.ts [--quick] [--runs=N] [--profile=loopback|internet|both]
  *        [--jobs=upload,download,small,list,memory] [--fresh]
