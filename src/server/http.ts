@@ -171,12 +171,18 @@ async function send(ctx: Ctx, result: Result, fault: Fault | undefined): Promise
   }
 }
 
+/** The client went away mid-request (closed or reset its connection): nobody to answer, no bug. */
+function clientGone(res: ServerResponse, error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return res.req.destroyed || res.destroyed || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || (error instanceof Error && error.message === "aborted");
+}
+
 export async function sendError(res: ServerResponse, error: unknown, fault?: Fault): Promise<void> {
   const fail =
     error instanceof B2Fail
       ? error
       : new B2Fail(500, "internal_error", "internal error");
-  if (!(error instanceof B2Fail)) console.error("b2kit server: internal error", error);
+  if (!(error instanceof B2Fail) && !clientGone(res, error)) console.error("b2kit server: internal error", error);
   if (res.headersSent) {
     res.destroy();
     return;
