@@ -176,24 +176,35 @@ export async function downloadBytes(ctx: Context, target: DownloadTarget, settin
   return whole;
 }
 
-/** Collects one ranged GET into memory (used for the pieces of a parallel download). */
-async function fetchRange(ctx: Context, target: DownloadTarget, settings: DownloadSettings, start: number, end: number): Promise<Uint8Array> {
-  const out = new Uint8Array(end - start + 1);
-  let offset = 0;
+/** Collects one ranged GET as its chunks, uncopied (the pieces of a parallel download). */
+async function fetchRange(ctx: Context, target: DownloadTarget, settings: DownloadSettings, start: number, end: number): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  let received = 0;
   for await (const chunk of streamOnce(ctx, target, { ...settings, range: `bytes=${start}-${end}` })) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
+    chunks.push(chunk);
+    received += chunk.byteLength;
   }
-  if (offset !== out.byteLength) {
-    throw new B2Error({ status: 0, code: "connection_error", message: `range ${start}-${end}: got ${offset} bytes`, operation: "b2_download_file_by_id" });
+  if (received !== end - start + 1) {
+    throw new B2Error({ status: 0, code: "connection_error", message: `range ${start}-${end}: got ${received} bytes`, operation: "b2_download_file_by_id" });
   }
-  return out;
+  return chunks;
+}
+
+/** Largest range of a parallel download: bigger ranges cost fewer requests, this bounds memory. */
+const MAX_RANGE = 16 * 1024 * 1024;
+
+/**
+ * Size of the ranges after the first: at least the chunk size, about four ranges per lane,
+ * at most 16 MiB (memory stays under concurrency × range size).
+ */
+export function rangeSize(chunkSize: number, remaining: number, concurrency: number): number {
+  return Math.max(chunkSize, Math.min(MAX_RANGE, Math.ceil(remaining / (concurrency * 4))));
 }
 
 /**
  * Yields a download's bytes in order. A whole-file download starts with a ranged GET of one
- * chunk; if the file is larger, the other chunks are fetched as parallel ranged GETs
- * (`concurrency` in flight, memory bounded by concurrency × chunk size), pinned to the file
+ * chunk; if the file is larger, the rest is fetched as parallel ranged GETs (`concurrency` in
+ * flight, memory bounded by concurrency × range size, see `rangeSize`), pinned to the file
  * version of the first answer, and the whole-file SHA-1 is checked at the end.
  */
 export async function* downloadChunks(
@@ -231,8 +242,9 @@ export async function* downloadChunks(
   first = [];
   const pinned: DownloadTarget = meta.fileId ? { fileId: meta.fileId } : target;
   const ranges: [number, number][] = [];
-  for (let start = chunkSize; start < total; start += chunkSize) ranges.push([start, Math.min(total, start + chunkSize) - 1]);
-  const inFlight: Promise<Uint8Array>[] = [];
+  const size = rangeSize(chunkSize, total - chunkSize, concurrency);
+  for (let start = chunkSize; start < total; start += size) ranges.push([start, Math.min(total, start + size) - 1]);
+  const inFlight: Promise<Uint8Array[]>[] = [];
   let nextRange = 0;
   const launch = (): void => {
     const range = ranges[nextRange++];
@@ -245,10 +257,12 @@ export async function* downloadChunks(
   try {
     while (nextRange < ranges.length && inFlight.length < concurrency) launch();
     while (inFlight.length > 0) {
-      const piece = await (inFlight.shift() as Promise<Uint8Array>);
+      const piece = await (inFlight.shift() as Promise<Uint8Array[]>);
       launch();
-      hash.update(piece);
-      yield piece;
+      for (const chunk of piece) {
+        hash.update(chunk);
+        yield chunk;
+      }
     }
   } finally {
     nextRange = ranges.length; // an early return stops launching

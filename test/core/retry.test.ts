@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BadRequest, RequestAttemptsFailed, ServiceUnavailable, TooManyRequests, Unauthorized } from "../../src/errors.js";
 import { backoffMs, isAuthExpired, isRetryable, retrying, RetryBudget, type RetryPolicy } from "../../src/core/retry.js";
 import { throttledProgress } from "../../src/core/progress.js";
+import { rangeSize } from "../../src/core/download.js";
 
 function policy(maxAttempts: number): RetryPolicy & { waits: number[] } {
   const waits: number[] = [];
@@ -96,5 +97,14 @@ describe("the client's retry budget", () => {
     expect(error).toBeInstanceOf(RequestAttemptsFailed);
     expect((error as Error).message).toContain("retry budget");
     expect((error as RequestAttemptsFailed).cause).toBeInstanceOf(ServiceUnavailable);
+  });
+});
+
+describe("parallel download range size", () => {
+  it("is at least the chunk size, about four ranges per lane, at most 16 MiB", () => {
+    expect(rangeSize(1000, 7000, 4)).toBe(1000);
+    expect(rangeSize(5_000_024, 80_000_000, 4)).toBe(5_000_024);
+    expect(rangeSize(5_000_024, 200_000_000, 4)).toBe(12_500_000);
+    expect(rangeSize(5_000_024, 1 << 30, 4)).toBe(16 * 1024 * 1024);
   });
 });
