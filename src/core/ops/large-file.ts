@@ -22,16 +22,30 @@ export function choosePartSize(size: number, chunkSize: number, minimum: number)
   return Math.max(chunkSize, minimum, Math.ceil(size / MAX_PARTS));
 }
 
-async function hashFile(handle: FileHandle, size: number, bufferSize: number): Promise<string> {
-  const hash = createHash("sha1");
+/**
+ * One pass over the file: the whole-file SHA-1 (`large_file_sha1`, needed before the large file
+ * starts) and every part's SHA-1 (sent with the part; B2 checks the bytes against it, so a file
+ * changed meanwhile fails instead of uploading mixed content).
+ */
+async function hashFile(handle: FileHandle, size: number, bufferSize: number, partSize: number): Promise<{ whole: string; parts: string[] }> {
+  const whole = createHash("sha1");
+  const parts: string[] = [];
+  let part = createHash("sha1");
   const buffer = Buffer.allocUnsafe(Math.min(bufferSize, Math.max(size, 1)));
   for (let offset = 0; offset < size; ) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - offset), offset);
+    const boundary = Math.min(size, (Math.floor(offset / partSize) + 1) * partSize);
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, boundary - offset), offset);
     if (bytesRead === 0) throw new ValidationError("file shrank while being read", "b2_upload_part");
-    hash.update(buffer.subarray(0, bytesRead));
+    const bytes = buffer.subarray(0, bytesRead);
+    whole.update(bytes);
+    part.update(bytes);
     offset += bytesRead;
+    if (offset === boundary) {
+      parts.push(part.digest("hex"));
+      part = createHash("sha1");
+    }
   }
-  return hash.digest("hex");
+  return { whole: whole.digest("hex"), parts };
 }
 
 async function readRange(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
@@ -72,12 +86,13 @@ export async function uploadPart(
   data: Uint8Array,
   sse: ServerSideEncryption | undefined,
   signal?: AbortSignal,
+  sha1: string = sha1Hex(data),
 ): Promise<PartModel> {
   checkPartNumber(partNumber, "b2_upload_part");
   checkPartSize(data.byteLength, "b2_upload_part");
   const headers: Record<string, string> = {
     "X-Bz-Part-Number": String(partNumber),
-    "X-Bz-Content-Sha1": sha1Hex(data),
+    "X-Bz-Content-Sha1": sha1,
     ...(sse?.mode === "SSE-C" ? sseHeaders(sse) : {}),
   };
   return sendWithRotation<PartModel>(
@@ -115,6 +130,8 @@ interface PartJob {
   partNumber: number;
   offset: number;
   length: number;
+  /** The part's SHA-1 when already known (from the pre-hash pass). */
+  sha1?: string;
 }
 
 /** Uploads ranges of an open file as parts with `concurrency` lanes; returns their SHA-1s by part. */
@@ -139,7 +156,7 @@ async function uploadFileParts(
       const job = jobs[next++] as PartJob;
       try {
         const data = await readRange(handle, job.offset, job.length);
-        const part = await uploadPart(ctx, fileId, job.partNumber, data, settings.serverSideEncryption, settings.signal);
+        const part = await uploadPart(ctx, fileId, job.partNumber, data, settings.serverSideEncryption, settings.signal, job.sha1 ?? sha1Hex(data));
         sha1s.set(job.partNumber, part.contentSha1);
         done += job.length;
         progress(done, total);
@@ -203,7 +220,8 @@ async function findResumable(
       let matches = true;
       for (const part of await listAllParts(ctx, candidate.fileId)) {
         const job = jobs[part.partNumber - 1];
-        if (!job || job.length !== part.contentLength || sha1Hex(await readRange(handle, job.offset, job.length)) !== part.contentSha1) {
+        const localSha1 = job?.sha1 ?? (job ? sha1Hex(await readRange(handle, job.offset, job.length)) : undefined);
+        if (!job || job.length !== part.contentLength || localSha1 !== part.contentSha1) {
           matches = false;
           break;
         }
@@ -243,8 +261,9 @@ export async function uploadFile(
   const handle = await open(pathway, "r");
   try {
     uploadHeaders(withTime, "b2_start_large_file");
-    const wholeSha1 = await hashFile(handle, info.size, 1 << 20);
-    const jobs = partJobs(info.size, partSize, 1);
+    const hashes = await hashFile(handle, info.size, 1 << 20, partSize);
+    const wholeSha1 = hashes.whole;
+    const jobs = partJobs(info.size, partSize, 1).map((job, i) => ({ ...job, sha1: hashes.parts[i] as string }));
     const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, jobs, handle);
     const fileId =
       resumed?.fileId ??
