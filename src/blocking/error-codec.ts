@@ -34,7 +34,8 @@ export type Encoded = EncodedError | EncodedValue;
 const MAX_DEPTH = 8;
 const B2_FIELDS = new Set(["status", "code", "operation", "retryAfter"]);
 
-function cloneable(v: unknown): boolean {
+/** Whether a value survives postMessage (structured clone). */
+export function cloneable(v: unknown): boolean {
   try {
     structuredClone(v);
     return true;

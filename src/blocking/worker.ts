@@ -5,7 +5,7 @@
  */
 import { workerData } from "node:worker_threads";
 import { installCallbacks } from "./callbacks.js";
-import { encodeThrown } from "./error-codec.js";
+import { cloneable, encodeThrown } from "./error-codec.js";
 import { FACTORY_SET, wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
 import { prepareTransfer } from "./transfer.js";
 import { sourceErrorIndex, WorkerSource } from "./worker-source.js";
@@ -63,15 +63,6 @@ function postEvent(set: number, idx: number, args: unknown[]): void {
     post({ t: "ev", set, idx, args });
   } catch {
     post({ t: "ev", set, idx, args: args.map((a) => (cloneable(a) ? a : String(a))) });
-  }
-}
-
-function cloneable(v: unknown): boolean {
-  try {
-    structuredClone(v);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -15,18 +15,8 @@ export interface FaultSpec {
   bytesPerSec?: number;
 }
 
-export interface JournalEntry {
-  seq: number;
-  op: string;
-  method: string;
-  path: string;
-  /** HTTP status sent; for drop_after_commit the status the lost response had; 0 when nothing was sent. */
-  status: number;
-  code?: string;
-  fault?: string;
-  uploadUrlId?: string;
-  at: number;
-}
+export type { JournalEntry } from "./journal.js";
+import type { JournalEntry } from "./journal.js";
 
 export interface ClockState {
   now: number;
