@@ -3,11 +3,12 @@
  * Prism mock of spec/b2.yaml. Each request must pass Prism's validation (no `sl-violations`),
  * and each answer must come back as the row's model / handle / tuple shape.
  */
+import { statSync } from "node:fs";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { operationTable } from "../../generated/operations.js";
 import { Awaiting, AwaitingBucket, AwaitingFile, AwaitingKey, AwaitingParts, Blocking, BlockingBucket, BlockingFile, BlockingKey, BlockingParts } from "../../src/index.js";
 import type { MockRequest } from "../../src/testing/index.js";
-import { scenarios, type HandleFactories } from "./scenarios.js";
+import { savePath, scenarios, type HandleFactories } from "./scenarios.js";
 
 const prismUrl = inject("prismUrl");
 
@@ -97,12 +98,20 @@ for (const flavor of flavors) {
           const chunks = result as Uint8Array[];
           expect(chunks.length).toBeGreaterThan(0);
           for (const chunk of chunks) expect(chunk).toBeInstanceOf(Uint8Array);
-        } else if ("handleState" in row || ["Bucket.upload", "Bucket.uploadFile", "Bucket.uploadStream"].includes(scenario.op)) {
+        } else if ("handle" in row) {
+          // A [model, handle] pair: the model is B2's JSON object, the handle this flavor's class.
           const [model, handle] = result as [Record<string, unknown>, unknown];
-          expect(typeof model).toBe("object");
-          expect(Object.values(flavor.handles).some((cls) => handle instanceof cls)).toBe(true);
-        } else if (!["File.save", "Parts.file"].includes(scenario.op)) {
-          expect(result).toBeDefined();
+          expect(Object.keys(model).length).toBeGreaterThan(0);
+          expect(handle).toBeInstanceOf(flavor.handles[row.handle as string]);
+        } else if (["File.save", "Parts.file"].includes(scenario.op)) {
+          expect(result).toBeUndefined();
+          if (scenario.op === "File.save") expect(statSync(savePath(flavor.name)).size).toBeGreaterThan(0);
+        } else if (result instanceof Uint8Array) {
+          expect(result.byteLength).toBeGreaterThan(0);
+        } else {
+          // A model: B2's JSON object, read in full.
+          expect(typeof result).toBe("object");
+          expect(Object.keys(result as object).length).toBeGreaterThan(0);
         }
         expect(await violationsFor(flavor.name)).toEqual([]);
       });
