@@ -20,5 +20,10 @@ export function b2Decode(value: string): string {
 
 /** Path of a download by name: each segment encoded, `/` kept between segments. */
 export function encodeDownloadPath(bucketName: string, fileName: string): string {
-  return `/file/${encodeURIComponent(bucketName)}/${fileName.split("/").map(encodeURIComponent).join("/")}`;
+  return `/file/${encodeURIComponent(bucketName)}/${encodeNamePath(fileName)}`;
+}
+
+/** A file name as URL path segments: each segment encoded, `/` kept. */
+export function encodeNamePath(fileName: string): string {
+  return fileName.split("/").map(encodeURIComponent).join("/");
 }

@@ -5,6 +5,7 @@
  */
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../../generated/schema.js";
+import { encodeNamePath } from "./encoding.js";
 import { B2Error, ConnectionError, RequestTimeout, errorFromBody } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 
@@ -14,7 +15,7 @@ export type ApiClient = Client<paths>;
 function pathSerializer(pathname: string, params: Record<string, unknown>): string {
   return pathname.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const value = String(params[name] ?? "");
-    return name === "fileName" ? value.split("/").map(encodeURIComponent).join("/") : encodeURIComponent(value);
+    return name === "fileName" ? encodeNamePath(value) : encodeURIComponent(value);
   });
 }
 
@@ -55,10 +56,6 @@ export class Attempt {
   /** Restarts the timeout: a body that keeps arriving is not stalled. */
   touch(): void {
     this.#timer?.refresh();
-  }
-
-  get timedOut(): boolean {
-    return this.#timedOut;
   }
 
   done(): void {

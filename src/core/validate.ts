@@ -88,21 +88,6 @@ export function checkRange(range: string | undefined, operation?: string): void 
   if (m && Number(m[1]) > Number(m[2])) throw new ValidationError(`invalid range ${JSON.stringify(range)}: start is after end`, operation);
 }
 
-/** The same budget for already-built upload headers (`X-Bz-Info-*` values percent-encoded). */
-export function checkHeaderBudget(fileName: string, headers: Record<string, string>, strict: boolean, operation?: string): void {
-  const info: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (!/^x-bz-info-/i.test(k)) continue;
-    let value = v;
-    try {
-      value = decodeURIComponent(v.replace(/\+/g, "%20"));
-    } catch {
-      /* not encoded: count as is */
-    }
-    info[k.slice("x-bz-info-".length)] = value;
-  }
-  checkInfoBudget(fileName, info, strict, operation);
-}
 
 /** Capability names B2 documents for application keys (create_key, list_keys docs). */
 export const CAPABILITIES: ReadonlySet<string> = new Set([

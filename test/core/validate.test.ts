@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors.js";
-import { checkBucketName, checkFileInfo, checkFileName, checkHeaderBudget, checkKeyName, checkPartNumber, checkRange } from "../../src/core/validate.js";
+import { checkBucketName, checkFileInfo, checkFileName, checkInfoBudget, checkKeyName, checkPartNumber, checkRange } from "../../src/core/validate.js";
 
 const rejects = (fn: () => void, rule: RegExp): void => {
   expect(fn).toThrow(ValidationError);
@@ -64,10 +64,10 @@ describe("parts, info, headers, ranges", () => {
     rejects(() => checkFileInfo({ "b2-private": "x" }), /reserved/);
   });
   it("header budget: 7000 bytes, 2048 with SSE or Object Lock", () => {
-    const headers = { "X-Bz-Info-big": "v".repeat(3000) };
-    expect(() => checkHeaderBudget("name", headers, false)).not.toThrow();
-    rejects(() => checkHeaderBudget("name", headers, true), /2048/);
-    rejects(() => checkHeaderBudget("name", { "X-Bz-Info-big": "v".repeat(7000) }, false), /7000/);
+    const info = { big: "v".repeat(3000) };
+    expect(() => checkInfoBudget("name", info, false)).not.toThrow();
+    rejects(() => checkInfoBudget("name", info, true), /2048/);
+    rejects(() => checkInfoBudget("name", { big: "v".repeat(7000) }, false), /7000/);
   });
   it("ranges must be bytes=START-END with START <= END", () => {
     for (const r of ["bytes=0-99", "bytes=100-", "bytes=-5"]) expect(() => checkRange(r)).not.toThrow();

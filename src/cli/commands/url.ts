@@ -1,4 +1,5 @@
 /** `b2kit url b2://BUCKET/NAME [--duration SECONDS]`: a download URL; private buckets get a download-authorization token. */
+import { encodeDownloadPath } from "../../core/encoding.js";
 import { flagNumber, parseB2Path, type Parsed } from "../args.js";
 import type { Context } from "../context.js";
 
@@ -8,7 +9,7 @@ export async function urlCommand(ctx: Context, args: Parsed): Promise<void> {
   const [model, bucket] = await ctx.findBucket(bucketName);
   const auth = await ctx.b2.authorize();
   // B2 file URLs percent-encode each name segment and keep the slashes.
-  const url = new URL(`${auth.apiInfo.storageApi.downloadUrl}/file/${encodeURIComponent(bucketName)}/${name.split("/").map(encodeURIComponent).join("/")}`);
+  const url = new URL(`${auth.apiInfo.storageApi.downloadUrl}${encodeDownloadPath(bucketName, name)}`);
   let expires: number | undefined;
   // Unknown type (a key restricted to buckets cannot read it): a token does no harm on a public bucket.
   if (model.bucketType !== "allPublic") {
