@@ -46,6 +46,8 @@ export interface ResolvedOptions {
   headers: Record<string, string>;
   userAgent: string;
   fetch: typeof fetch;
+  /** A user-supplied fetch: then every request goes through it (no node:http bulk path). */
+  customFetch: boolean;
   logger: ((line: string) => void) | undefined;
   backoffInitialMs: number;
   backoffMaxMs: number;
@@ -63,6 +65,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     headers: { ...options.headers },
     userAgent: `b2kit/0.1.0 node/${process.versions.node}${options.userAgent ? ` ${options.userAgent}` : ""}`,
     fetch: options.fetch ?? globalThis.fetch,
+    customFetch: options.fetch !== undefined,
     logger: options.logger,
     backoffInitialMs: (options.backoff?.initial ?? 1) * 1000,
     backoffMaxMs: (options.backoff?.max ?? 64) * 1000,

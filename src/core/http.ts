@@ -79,7 +79,7 @@ export class Attempt {
   }
 }
 
-export function retryAfterSeconds(response: Response): number | undefined {
+export function retryAfterSeconds(response: { headers: Headers }): number | undefined {
   const value = response.headers.get("retry-after");
   if (value === null) return undefined;
   const seconds = Number(value);

@@ -4,11 +4,12 @@
  * 429 waits and retries on the same URL; anything else (403 cap_exceeded…) is thrown at once.
  */
 import { createHash } from "node:crypto";
-import { B2Error, ValidationError } from "../errors.js";
+import { B2Error, ValidationError, errorFromBody } from "../errors.js";
+import { bodyText, bulkRequest, bulkTransport, headersOf } from "./bulk-http.js";
 import type { FileModel, PartModel, ServerSideEncryption, UploadSettings, UploadUrlModel } from "../models.js";
 import type { Context } from "./context.js";
 import { b2Encode } from "./encoding.js";
-import { Attempt, errorFromResponse } from "./http.js";
+import { Attempt, errorFromResponse, retryAfterSeconds } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, spendRetry } from "./retry.js";
 import type { UploadUrlPool } from "./upload-pool.js";
 import { checkFileInfo, checkFileName, checkInfoBudget } from "./validate.js";
@@ -87,42 +88,112 @@ export function needsNewUploadUrl(error: unknown): boolean {
 
 const UPLOAD_URL = /^(.*?)\/b2api\/v\d+\/(b2_upload_file|b2_upload_part)\/([^/]+)\/(.+)$/;
 
-/** POSTs `body` to an upload URL with openapi-fetch; one attempt. */
+/**
+ * What an upload sends: bytes in memory, or a body of known length that can be opened again for
+ * each attempt (a file range streamed from disk, never held whole).
+ */
+export type UploadBody = Uint8Array | StreamedBody;
+
+export interface StreamedBody {
+  readonly length: number;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+/** Below this, a body goes as one buffer; above, as a stream (fetch copies buffer bodies). */
+const STREAM_ABOVE = 1 << 20;
+
+export function bodyLength(body: UploadBody): number {
+  return body instanceof Uint8Array ? body.byteLength : body.length;
+}
+
+/** The body's chunks, re-arming the attempt's timeout as each is taken: a stalled send times out. */
+async function* touching(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, attempt: Attempt): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    attempt.touch();
+    yield chunk;
+  }
+}
+
+/**
+ * POSTs `body` to an upload URL; one attempt. Over node:http unless the user gave a `fetch`
+ * (see bulk-http.ts for why); through openapi-fetch otherwise.
+ */
 async function postToUploadUrl<T>(
   ctx: Context,
   url: UploadUrlModel,
   operation: "b2_upload_file" | "b2_upload_part",
   headers: Record<string, string>,
-  body: Uint8Array,
+  body: UploadBody,
   signal: AbortSignal | undefined,
 ): Promise<T> {
   const match = UPLOAD_URL.exec(url.uploadUrl);
   if (!match || match[2] !== operation) {
     throw new ValidationError(`unexpected ${operation} URL from B2: ${url.uploadUrl.replace(/\?.*$/, "")}`, operation);
   }
-  const [, baseUrl = "", , first = "", rest = ""] = match;
   const attempt = new Attempt(ctx.options.timeoutMs, signal);
-  const init = {
-    baseUrl,
-    // Parts carry no type of their own; without one openapi-fetch would announce JSON.
-    headers: { "Content-Type": "application/octet-stream", ...headers, Authorization: url.authorizationToken },
-    body: body as never,
-    bodySerializer: (b: unknown) => b,
-    signal: attempt.signal,
-  };
+  // Parts carry no type of their own; without one openapi-fetch would announce JSON.
+  const all = { "Content-Type": "application/octet-stream", ...headers, Authorization: url.authorizationToken };
   try {
-    const client = ctx.client as unknown as { POST(path: string, init: object): Promise<{ data?: unknown; error?: unknown; response: Response }> };
-    const { data, error, response } =
-      operation === "b2_upload_file"
-        ? await client.POST("/b2api/v4/b2_upload_file/{bucketId}/{uploadTarget}", { ...init, params: { path: { bucketId: decodeURIComponent(first), uploadTarget: decodeURIComponent(rest) } } })
-        : await client.POST("/b2api/v4/b2_upload_part/{fileId}/{uploadTarget}", { ...init, params: { path: { fileId: decodeURIComponent(first), uploadTarget: decodeURIComponent(rest) } } });
-    if (!response.ok) throw await errorFromResponse(response, error, operation);
-    return data as T;
+    return bulkTransport(ctx)
+      ? await postWithNode<T>(ctx, url.uploadUrl, operation, all, body, attempt)
+      : await postWithFetch<T>(ctx, match, operation, all, body, attempt);
   } catch (e) {
-    throw e instanceof B2Error ? e : attempt.failure(e, operation);
+    throw e instanceof B2Error ? e : (sourceFailure(e) ?? attempt.failure(e, operation));
   } finally {
     attempt.done();
   }
+}
+
+async function postWithNode<T>(ctx: Context, url: string, operation: string, headers: Record<string, string>, body: UploadBody, attempt: Attempt): Promise<T> {
+  const chunks = touching(body instanceof Uint8Array ? [body] : body.open(), attempt);
+  const response = await bulkRequest(ctx, { method: "POST", url, headers, body: { length: bodyLength(body), chunks }, signal: attempt.signal });
+  const text = await bodyText(response);
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status > 299) throw errorFromBody(status, parsed, operation, retryAfterSeconds({ headers: headersOf(response) }));
+  return parsed as T;
+}
+
+async function postWithFetch<T>(
+  ctx: Context,
+  match: RegExpExecArray,
+  operation: "b2_upload_file" | "b2_upload_part",
+  headers: Record<string, string>,
+  body: UploadBody,
+  attempt: Attempt,
+): Promise<T> {
+  const [, baseUrl = "", , first = "", rest = ""] = match;
+  const length = bodyLength(body);
+  const streamed = !(body instanceof Uint8Array) || length > STREAM_ABOVE;
+  const init = {
+    baseUrl,
+    // B2 refuses chunked bodies: a stream goes with its length.
+    headers: { ...headers, ...(streamed ? { "Content-Length": String(length) } : {}) },
+    body: (streamed ? touching(body instanceof Uint8Array ? [body] : body.open(), attempt) : body) as never,
+    ...(streamed ? { duplex: "half" } : {}),
+    bodySerializer: (b: unknown) => b,
+    signal: attempt.signal,
+  };
+  const client = ctx.client as unknown as { POST(path: string, init: object): Promise<{ data?: unknown; error?: unknown; response: Response }> };
+  const { data, error, response } =
+    operation === "b2_upload_file"
+      ? await client.POST("/b2api/v4/b2_upload_file/{bucketId}/{uploadTarget}", { ...init, params: { path: { bucketId: decodeURIComponent(first), uploadTarget: decodeURIComponent(rest) } } })
+      : await client.POST("/b2api/v4/b2_upload_part/{fileId}/{uploadTarget}", { ...init, params: { path: { fileId: decodeURIComponent(first), uploadTarget: decodeURIComponent(rest) } } });
+  if (!response.ok) throw await errorFromResponse(response, error, operation);
+  return data as T;
+}
+
+/** A failure of the body's own source (e.g. the file shrank), found in the transport error's causes. */
+function sourceFailure(error: unknown): ValidationError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ValidationError) return e;
+  }
+  return undefined;
 }
 
 export interface UploadTarget {
@@ -144,7 +215,7 @@ export async function sendWithRotation<T extends FileModel | PartModel>(
   ctx: Context,
   target: UploadTarget,
   headers: Record<string, string>,
-  body: Uint8Array,
+  body: UploadBody,
   signal?: AbortSignal,
 ): Promise<T> {
   let last: unknown;

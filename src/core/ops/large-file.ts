@@ -8,14 +8,18 @@ import { BadRequest, ValidationError } from "../../errors.js";
 import type { CopyPartSettings, FileModel, PartModel, ServerSideEncryption, UploadSettings, UploadUrlModel } from "../../models.js";
 import type { Context } from "../context.js";
 import type { BucketState, FileState, PartsState } from "../handles.js";
-import { fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHeaders } from "../upload.js";
+import { bodyLength, fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHeaders, type StreamedBody, type UploadBody } from "../upload.js";
 import { checkPartNumber, checkPartSize, checkRange } from "../validate.js";
 import { throttledProgress } from "../progress.js";
+import { hashFile } from "../file-hashes.js";
 import { fileHandle } from "./handles.js";
 import { upload } from "./simple-upload.js";
 
 const MAX_PARTS = 10_000;
 const MAX_SIMPLE_UPLOAD = 5_000_000_000;
+const MAX_PART = 5_000_000_000;
+/** Read size of streamed parts: big enough for few syscalls, small enough to keep lanes light. */
+const READ_SIZE = 1 << 20;
 
 /** Part size: the configured chunk size, at least B2's minimum, grown so the file fits in 10,000 parts. */
 export function choosePartSize(size: number, chunkSize: number, minimum: number): number {
@@ -23,29 +27,18 @@ export function choosePartSize(size: number, chunkSize: number, minimum: number)
 }
 
 /**
- * One pass over the file: the whole-file SHA-1 (`large_file_sha1`, needed before the large file
- * starts) and every part's SHA-1 (sent with the part; B2 checks the bytes against it, so a file
- * changed meanwhile fails instead of uploading mixed content).
+ * Part size of `uploadFile`, whose parts stream from disk (no part is held in memory, so big
+ * parts cost nothing): `choosePartSize` is the smallest; parts grow toward B2's
+ * `recommendedPartSize` (fewer requests, so less per-request latency), and when the file is cut
+ * into fewer parts than a multiple of the lanes, into equal parts filling every lane (no lone
+ * tail part while the other lanes idle), never below the smallest size.
  */
-async function hashFile(handle: FileHandle, size: number, bufferSize: number, partSize: number): Promise<{ whole: string; parts: string[] }> {
-  const whole = createHash("sha1");
-  const parts: string[] = [];
-  let part = createHash("sha1");
-  const buffer = Buffer.allocUnsafe(Math.min(bufferSize, Math.max(size, 1)));
-  for (let offset = 0; offset < size; ) {
-    const boundary = Math.min(size, (Math.floor(offset / partSize) + 1) * partSize);
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, boundary - offset), offset);
-    if (bytesRead === 0) throw new ValidationError("file shrank while being read", "b2_upload_part");
-    const bytes = buffer.subarray(0, bytesRead);
-    whole.update(bytes);
-    part.update(bytes);
-    offset += bytesRead;
-    if (offset === boundary) {
-      parts.push(part.digest("hex"));
-      part = createHash("sha1");
-    }
-  }
-  return { whole: whole.digest("hex"), parts };
+export function planPartSize(size: number, o: { chunkSize: number; minimum: number; recommended: number; lanes: number }): number {
+  const smallest = choosePartSize(size, o.chunkSize, o.minimum);
+  const target = Math.min(MAX_PART, Math.max(smallest, o.recommended));
+  const natural = Math.ceil(size / target);
+  const balanced = Math.min(Math.ceil(natural / o.lanes) * o.lanes, Math.floor(size / smallest), MAX_PARTS);
+  return balanced > natural ? Math.ceil(size / balanced) : target;
 }
 
 async function readRange(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
@@ -56,6 +49,58 @@ async function readRange(handle: FileHandle, offset: number, length: number): Pr
     done += bytesRead;
   }
   return buffer;
+}
+
+/** A range of an open file as an upload body: read afresh for every attempt, never held whole. */
+function fileRange(handle: FileHandle, offset: number, length: number): StreamedBody {
+  return {
+    length,
+    async *open() {
+      for (let done = 0; done < length; ) {
+        // A fresh buffer per read: the transport may still hold the previous one.
+        const buffer = Buffer.allocUnsafe(Math.min(READ_SIZE, length - done));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset + done);
+        if (bytesRead === 0) throw new ValidationError("file shrank while being read", "b2_upload_part");
+        done += bytesRead;
+        yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      }
+    },
+  };
+}
+
+/**
+ * A streamed body sent with `hex_digits_at_end`: hashed while it is sent, the 40 hex digits
+ * appended (one read instead of a hashing pass and a sending pass). `sha1` gets the digest of
+ * the last complete attempt.
+ */
+function withSha1AtEnd(body: StreamedBody, sha1: { value?: string }): StreamedBody {
+  return {
+    length: body.length + 40,
+    async *open() {
+      const hash = createHash("sha1");
+      for await (const chunk of body.open()) {
+        hash.update(chunk);
+        yield chunk;
+      }
+      sha1.value = hash.digest("hex");
+      yield Buffer.from(sha1.value, "latin1");
+    },
+  };
+}
+
+/** Counts the bytes a body hands to the transport (per attempt, from zero). */
+function counted(body: StreamedBody, onBytes: (attemptBytes: number) => void): StreamedBody {
+  return {
+    length: body.length,
+    async *open() {
+      let n = 0;
+      for await (const chunk of body.open()) {
+        yield chunk;
+        n += chunk.byteLength;
+        onBytes(n);
+      }
+    },
+  };
 }
 
 function withCustomerKeyMd5(sse: ServerSideEncryption | undefined): Record<string, unknown> | undefined {
@@ -79,17 +124,21 @@ export function startBody(bucketId: string, settings: UploadSettings, extraInfo:
   };
 }
 
+/**
+ * Uploads one part. `data` in memory is hashed here unless `sha1` is given; a streamed body
+ * needs its `sha1` (or goes with `hex_digits_at_end`, see `withSha1AtEnd`).
+ */
 export async function uploadPart(
   ctx: Context,
   fileId: string,
   partNumber: number,
-  data: Uint8Array,
+  data: UploadBody,
   sse: ServerSideEncryption | undefined,
   signal?: AbortSignal,
-  sha1: string = sha1Hex(data),
+  sha1: string = data instanceof Uint8Array ? sha1Hex(data) : "hex_digits_at_end",
 ): Promise<PartModel> {
   checkPartNumber(partNumber, "b2_upload_part");
-  checkPartSize(data.byteLength, "b2_upload_part");
+  checkPartSize(bodyLength(data) - (sha1 === "hex_digits_at_end" ? 40 : 0), "b2_upload_part");
   const headers: Record<string, string> = {
     "X-Bz-Part-Number": String(partNumber),
     "X-Bz-Content-Sha1": sha1,
@@ -134,7 +183,11 @@ interface PartJob {
   sha1?: string;
 }
 
-/** Uploads ranges of an open file as parts with `concurrency` lanes; returns their SHA-1s by part. */
+/**
+ * Uploads ranges of an open file as parts with `concurrency` lanes, each part streamed from disk;
+ * returns their SHA-1s by part. Progress counts the bytes handed to the transport, each part
+ * counted up to the most any attempt sent, so it never goes back when an attempt is retried.
+ */
 async function uploadFileParts(
   ctx: Context,
   fileId: string,
@@ -155,11 +208,18 @@ async function uploadFileParts(
     while (failure === undefined && next < jobs.length) {
       const job = jobs[next++] as PartJob;
       try {
-        const data = await readRange(handle, job.offset, job.length);
-        const part = await uploadPart(ctx, fileId, job.partNumber, data, settings.serverSideEncryption, settings.signal, job.sha1 ?? sha1Hex(data));
-        sha1s.set(job.partNumber, part.contentSha1);
-        done += job.length;
-        progress(done, total);
+        let most = 0;
+        const range = counted(fileRange(handle, job.offset, job.length), (n) => {
+          if (n <= most) return;
+          done += n - most;
+          most = n;
+          progress(done, total);
+        });
+        const atEnd: { value?: string } = {};
+        const body = job.sha1 ? range : withSha1AtEnd(range, atEnd);
+        // B2 checked the bytes against this SHA-1 (sent up front or after the bytes) before answering.
+        await uploadPart(ctx, fileId, job.partNumber, body, settings.serverSideEncryption, settings.signal, job.sha1 ?? "hex_digits_at_end");
+        sha1s.set(job.partNumber, job.sha1 ?? (atEnd.value as string));
       } catch (error) {
         failure ??= error;
       }
@@ -195,17 +255,19 @@ async function listAllParts(ctx: Context, fileId: string): Promise<PartModel[]> 
 
 /**
  * An interrupted upload of the same content: an unfinished large file with this name and this
- * `large_file_sha1` whose every uploaded part has the size and SHA-1 of the local part. Never
- * attaches to a file with different content.
+ * `large_file_sha1` whose every uploaded part has the size and SHA-1 of the local bytes at its
+ * place. The file's own part size is kept (it may differ from this run's plan, e.g. another
+ * concurrency); parts of another size are re-hashed from disk. Never attaches to different content.
  */
 async function findResumable(
   ctx: Context,
   bucketId: string,
   fileName: string,
   wholeSha1: string,
-  jobs: PartJob[],
+  planned: PartJob[],
+  size: number,
   handle: FileHandle,
-): Promise<{ fileId: string; done: Map<number, string> } | undefined> {
+): Promise<{ fileId: string; jobs: PartJob[]; done: Map<number, string> } | undefined> {
   let startFileId: string | null | undefined;
   do {
     const page: { files: FileModel[]; nextFileId: string | null } = await ctx.api.call("b2_list_unfinished_large_files", {
@@ -216,9 +278,14 @@ async function findResumable(
     });
     for (const candidate of page.files) {
       if (candidate.fileName !== fileName || candidate.fileInfo?.["large_file_sha1"] !== wholeSha1 || !candidate.fileId) continue;
+      const parts = await listAllParts(ctx, candidate.fileId);
+      // Every part but the last has the file's part size.
+      const theirs = Math.max(0, ...parts.map((p) => p.contentLength));
+      const plannedSize = planned[0]?.length ?? size;
+      const jobs = parts.length === 0 || theirs === plannedSize ? planned : partJobs(size, theirs, 1);
       const done = new Map<number, string>();
-      let matches = true;
-      for (const part of await listAllParts(ctx, candidate.fileId)) {
+      let matches = jobs.length <= MAX_PARTS;
+      for (const part of parts) {
         const job = jobs[part.partNumber - 1];
         const localSha1 = job?.sha1 ?? (job ? sha1Hex(await readRange(handle, job.offset, job.length)) : undefined);
         if (!job || job.length !== part.contentLength || localSha1 !== part.contentSha1) {
@@ -229,7 +296,7 @@ async function findResumable(
       }
       if (matches) {
         ctx.policy.log?.(`resuming large file ${candidate.fileId}: ${done.size} of ${jobs.length} parts already uploaded`);
-        return { fileId: candidate.fileId, done };
+        return { fileId: candidate.fileId, jobs, done };
       }
     }
     startFileId = page.nextFileId;
@@ -248,8 +315,8 @@ export async function uploadFile(
   if (!info.isFile()) throw new ValidationError(`${pathway} is not a regular file`, "b2_upload_file");
   const withTime: UploadSettings = { ...settings, lastModified: settings.lastModified ?? Math.round(info.mtimeMs) };
   const auth = await ctx.api.session.get();
-  const partSize = choosePartSize(info.size, ctx.options.chunkSize, auth.absoluteMinimumPartSize);
-  if (!allowParts || info.size <= partSize) {
+  const minimum = { chunkSize: ctx.options.chunkSize, minimum: auth.absoluteMinimumPartSize };
+  if (!allowParts || info.size <= choosePartSize(info.size, minimum.chunkSize, minimum.minimum)) {
     if (info.size > MAX_SIMPLE_UPLOAD) throw new ValidationError(`${info.size} bytes is over B2's 5 GB single-upload limit; allow parts`, "b2_upload_file");
     const handle = await open(pathway, "r");
     try {
@@ -258,13 +325,16 @@ export async function uploadFile(
       await handle.close();
     }
   }
+  const lanes = settings.concurrency ?? ctx.options.concurrency;
+  const partSize = planPartSize(info.size, { ...minimum, recommended: auth.recommendedPartSize, lanes });
   const handle = await open(pathway, "r");
   try {
     uploadHeaders(withTime, "b2_start_large_file");
-    const hashes = await hashFile(handle, info.size, 1 << 20, partSize);
+    const hashes = await hashFile(handle, info.size, partSize);
     const wholeSha1 = hashes.whole;
-    const jobs = partJobs(info.size, partSize, 1).map((job, i) => ({ ...job, sha1: hashes.parts[i] as string }));
-    const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, jobs, handle);
+    const planned = partJobs(info.size, partSize, 1).map((job, i) => ({ ...job, sha1: hashes.parts[i] as string }));
+    const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, planned, info.size, handle);
+    const jobs = resumed?.jobs ?? planned;
     const fileId =
       resumed?.fileId ??
       ((await ctx.api.call<FileModel>("b2_start_large_file", startBody(state.bucketId, withTime, { large_file_sha1: wholeSha1 }))).fileId as string);
