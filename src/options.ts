@@ -4,7 +4,11 @@
 export interface ClientOptions {
   /** Seconds per request attempt, covering a stalled body too (default 30). */
   timeout?: number;
-  /** Part size for `uploadFile`/`parts.file`, chunk size for downloads (default 5_000_024 bytes). */
+  /**
+   * Smallest part of `uploadFile` (its parts grow toward B2's `recommendedPartSize` and are
+   * balanced over the lanes), part size of `parts.file`, chunk size for downloads
+   * (default 5_000_024 bytes).
+   */
   chunkSize?: number;
   /** Authorization endpoint (default `B2_AUTH_URL`, else `https://api.backblazeb2.com`). */
   authUrl?: string;
