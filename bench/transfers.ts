@@ -29,7 +29,7 @@ const MiB = 1 << 20;
 const sizes = quick
   ? {
       loopback: 256 * MiB,
-      internet: 64 * MiB,
+      internet: 256 * MiB,
       small: 200,
       internetSmall: 50,
       names: 10_000,
@@ -37,7 +37,7 @@ const sizes = quick
     }
   : {
       loopback: 1024 * MiB,
-      internet: 128 * MiB,
+      internet: 1024 * MiB,
       small: 1000,
       internetSmall: 200,
       names: 100_000,

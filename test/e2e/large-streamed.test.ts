@@ -3,7 +3,7 @@
  * another part size, `parts.file` with `hex_digits_at_end`, and a file that shrinks mid-upload.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -115,6 +115,47 @@ describe.each(flavors)("%s: large files streamed from disk", (flavor) => {
     const finished = await parts.finish();
     expect(finished.contentLength).toBe(2500);
     expect(Buffer.from(await b2.file(finished.fileId as string).download()).equals(data)).toBe(true);
+  });
+
+  it("a file written to while its parts stream is not finished: the large file is cancelled, the upload fails", async () => {
+    const path = join(scratch, `${flavor}-rewritten.bin`);
+    const data = randomBytes(3_000_000);
+    writeFileSync(path, data);
+    const big = client(flavor, server, { concurrency: 1, chunkSize: 1_000_000 });
+    try {
+      await server.control.setLimits({ recommendedPartSize: 1_000_000 });
+      await injectFault(server, { op: "b2_upload_part", wire: "stall", stallMs: 300, count: 1 });
+      await clearJournal(server);
+      let rewritten = false;
+      const error = await failure(() =>
+        big.bucket(bucket.bucketId).uploadFile(
+          {
+            fileName: "rewritten.bin",
+            // Same size, other bytes in the last part: every part alone still checks out at B2.
+            onProgress: ({ bytes }) => {
+              if (!rewritten && bytes > 0) {
+                rewritten = true;
+                const fd = openSync(path, "r+");
+                writeSync(fd, randomBytes(1000), 0, 1000, 2_500_000);
+                closeSync(fd);
+              }
+            },
+          },
+          path,
+        ),
+      );
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).toMatch(/changed while being uploaded/);
+      const entries = await journal(server);
+      expect(count(entries, "b2_finish_large_file")).toBe(0);
+      expect(count(entries, "b2_cancel_large_file")).toBe(1);
+      expect(await collect(bucket.unfinishedFiles({ namePrefix: "rewritten.bin" }))).toEqual([]);
+      expect(await collect(bucket.fileNames({ prefix: "rewritten.bin" }))).toEqual([]);
+    } finally {
+      await clearFaults(server);
+      await server.control.setLimits({ recommendedPartSize: 8000 });
+      await big.close();
+    }
   });
 
   it("a file that shrinks while its parts stream fails with a ValidationError, without retrying", async () => {

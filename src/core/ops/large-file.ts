@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { open, stat, type FileHandle } from "node:fs/promises";
+import type { Stats } from "node:fs";
 import { BadRequest, ValidationError } from "../../errors.js";
 import type { CopyPartSettings, FileModel, PartModel, ServerSideEncryption, UploadSettings, UploadUrlModel } from "../../models.js";
 import type { Context } from "../context.js";
@@ -11,7 +12,7 @@ import type { BucketState, FileState, PartsState } from "../handles.js";
 import { bodyLength, fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHeaders, type StreamedBody, type UploadBody } from "../upload.js";
 import { checkPartNumber, checkPartSize, checkRange } from "../validate.js";
 import { throttledProgress } from "../progress.js";
-import { hashFile } from "../file-hashes.js";
+import { sha1OfFile } from "../file-hashes.js";
 import { fileHandle } from "./handles.js";
 import { upload } from "./simple-upload.js";
 
@@ -66,6 +67,12 @@ function fileRange(handle: FileHandle, offset: number, length: number): Streamed
       }
     },
   };
+}
+
+async function sha1OfRange(handle: FileHandle, offset: number, length: number): Promise<string> {
+  const hash = createHash("sha1");
+  for await (const chunk of fileRange(handle, offset, length).open()) hash.update(chunk);
+  return hash.digest("hex");
 }
 
 /**
@@ -179,8 +186,6 @@ interface PartJob {
   partNumber: number;
   offset: number;
   length: number;
-  /** The part's SHA-1 when already known (from the pre-hash pass). */
-  sha1?: string;
 }
 
 /**
@@ -215,11 +220,10 @@ async function uploadFileParts(
           most = n;
           progress(done, total);
         });
-        const atEnd: { value?: string } = {};
-        const body = job.sha1 ? range : withSha1AtEnd(range, atEnd);
-        // B2 checked the bytes against this SHA-1 (sent up front or after the bytes) before answering.
-        await uploadPart(ctx, fileId, job.partNumber, body, settings.serverSideEncryption, settings.signal, job.sha1 ?? "hex_digits_at_end");
-        sha1s.set(job.partNumber, job.sha1 ?? (atEnd.value as string));
+        // Hashed while sent; B2 checks the bytes against the digits that follow them.
+        const sha1: { value?: string } = {};
+        await uploadPart(ctx, fileId, job.partNumber, withSha1AtEnd(range, sha1), settings.serverSideEncryption, settings.signal, "hex_digits_at_end");
+        sha1s.set(job.partNumber, sha1.value as string);
       } catch (error) {
         failure ??= error;
       }
@@ -253,6 +257,15 @@ async function listAllParts(ctx: Context, fileId: string): Promise<PartModel[]> 
   return parts;
 }
 
+interface UnfinishedPage {
+  files: FileModel[];
+  nextFileId: string | null;
+}
+
+function unfinishedPage(ctx: Context, bucketId: string, fileName: string, startFileId?: string): Promise<UnfinishedPage> {
+  return ctx.api.call("b2_list_unfinished_large_files", { bucketId, namePrefix: fileName, startFileId, maxFileCount: 100 });
+}
+
 /**
  * An interrupted upload of the same content: an unfinished large file with this name and this
  * `large_file_sha1` whose every uploaded part has the size and SHA-1 of the local bytes at its
@@ -267,15 +280,11 @@ async function findResumable(
   planned: PartJob[],
   size: number,
   handle: FileHandle,
+  firstPage: Promise<UnfinishedPage>,
 ): Promise<{ fileId: string; jobs: PartJob[]; done: Map<number, string> } | undefined> {
   let startFileId: string | null | undefined;
   do {
-    const page: { files: FileModel[]; nextFileId: string | null } = await ctx.api.call("b2_list_unfinished_large_files", {
-      bucketId,
-      namePrefix: fileName,
-      startFileId: startFileId ?? undefined,
-      maxFileCount: 100,
-    });
+    const page = startFileId ? await unfinishedPage(ctx, bucketId, fileName, startFileId) : await firstPage;
     for (const candidate of page.files) {
       if (candidate.fileName !== fileName || candidate.fileInfo?.["large_file_sha1"] !== wholeSha1 || !candidate.fileId) continue;
       const parts = await listAllParts(ctx, candidate.fileId);
@@ -287,7 +296,7 @@ async function findResumable(
       let matches = jobs.length <= MAX_PARTS;
       for (const part of parts) {
         const job = jobs[part.partNumber - 1];
-        const localSha1 = job?.sha1 ?? (job ? sha1Hex(await readRange(handle, job.offset, job.length)) : undefined);
+        const localSha1 = job ? await sha1OfRange(handle, job.offset, job.length) : undefined;
         if (!job || job.length !== part.contentLength || localSha1 !== part.contentSha1) {
           matches = false;
           break;
@@ -302,6 +311,19 @@ async function findResumable(
     startFileId = page.nextFileId;
   } while (startFileId);
   return undefined;
+}
+
+/**
+ * Parts are hashed as they are sent, so B2 vouches for each part but not that the parts are the
+ * bytes `large_file_sha1` was computed from. A file written to meanwhile (size, mtime or ctime
+ * changed; ctime cannot be set back by a program) is not finished: the large file is cancelled
+ * and the upload fails, instead of leaving an object whose SHA-1 lies.
+ */
+async function checkUnchanged(ctx: Context, handle: FileHandle, before: Stats, fileId: string): Promise<void> {
+  const after = await handle.stat();
+  if (after.size === before.size && after.mtimeMs === before.mtimeMs && after.ctimeMs === before.ctimeMs) return;
+  await ctx.api.call("b2_cancel_large_file", { fileId }).catch(() => undefined);
+  throw new ValidationError("file changed while being uploaded; the large file was cancelled", "b2_finish_large_file");
 }
 
 export async function uploadFile(
@@ -330,10 +352,13 @@ export async function uploadFile(
   const handle = await open(pathway, "r");
   try {
     uploadHeaders(withTime, "b2_start_large_file");
-    const hashes = await hashFile(handle, info.size, partSize);
-    const wholeSha1 = hashes.whole;
-    const planned = partJobs(info.size, partSize, 1).map((job, i) => ({ ...job, sha1: hashes.parts[i] as string }));
-    const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, planned, info.size, handle);
+    // The first page of candidates for a resume is asked for while the file is being hashed.
+    const firstPage = unfinishedPage(ctx, state.bucketId, withTime.fileName);
+    firstPage.catch(() => undefined); // awaited below, unless hashing fails first
+    const before = await handle.stat();
+    const wholeSha1 = await sha1OfFile(handle, info.size);
+    const planned = partJobs(info.size, partSize, 1);
+    const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, planned, info.size, handle, firstPage);
     const jobs = resumed?.jobs ?? planned;
     const fileId =
       resumed?.fileId ??
@@ -342,6 +367,7 @@ export async function uploadFile(
     const missingBytes = missing.reduce((n, j) => n + j.length, 0);
     const sha1s = await uploadFileParts(ctx, fileId, handle, missing, withTime, info.size, info.size - missingBytes);
     for (const [n, sha1] of resumed?.done ?? []) sha1s.set(n, sha1);
+    await checkUnchanged(ctx, handle, before, fileId);
     const model = await finishLargeFile(ctx, fileId, jobs.map((j) => sha1s.get(j.partNumber) as string));
     return { model, handle: fileHandle(model, state.bucketId) };
   } finally {
