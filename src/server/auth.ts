@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { B2Fail, unauthorized } from "./errors.js";
 import type { ServerState } from "./state.js";
+import type { Ctx } from "./types.js";
 
 export const TOKEN_LIFETIME_MS = 24 * 3600 * 1000;
 
@@ -70,6 +71,17 @@ export function authenticate(state: ServerState, header: string | undefined, kin
   if (row.target !== null) principal.uploadTarget = row.target;
   if (row.uploadUrlId !== null) principal.uploadUrlId = row.uploadUrlId;
   return principal;
+}
+
+/** The `auth` of operations called with an account token. */
+export function accountAuth(ctx: Ctx): void {
+  ctx.principal = authenticate(ctx.state, ctx.req.headers.authorization, "account");
+}
+
+/** The principal the operation's `auth` resolved (the router runs it before the handler). */
+export function principal(ctx: Ctx): Principal {
+  if (!ctx.principal) throw new Error(`${ctx.op}: handler reached without a principal`);
+  return ctx.principal;
 }
 
 /** Capability plus bucket restriction; `fileName` also checks the key's name prefix. */

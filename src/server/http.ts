@@ -81,6 +81,7 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
     }
     if (fault?.wire === "reset_mid_body" && UPLOAD_OPS.has(op)) return resetMidUpload(req);
     testMode(state, req, op);
+    def.auth?.(ctx);
     const badHeader = validateHeaders(op, method, req.headers);
     if (badHeader) throw new B2Fail(400, "bad_request", badHeader);
     if (def.kind === "json") ctx.body = await readJsonBody(req, url, method, ctx.version, op);

@@ -1,6 +1,7 @@
 /** What an operation handler receives and returns. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
+import type { Principal } from "./auth.js";
 import type { ServerState } from "./state.js";
 
 export interface Ctx {
@@ -18,6 +19,8 @@ export interface Ctx {
   body: Record<string, unknown>;
   /** Recorded in the journal. */
   uploadUrlId?: string;
+  /** Who is asking, resolved by the operation's `auth` before any validation. */
+  principal?: Principal;
 }
 
 export type Result =
@@ -27,5 +30,10 @@ export type Result =
 export interface OpDef {
   /** json: the router reads and validates a JSON body; raw: the handler consumes the request itself. */
   kind: "json" | "raw";
+  /**
+   * Authentication, run by the router before header and body validation (B2 answers 401 before 400): throws B2's
+   * 401s, sets ctx.principal. null only for b2_authorize_account (Basic credentials, checked by its handler).
+   */
+  auth: ((ctx: Ctx) => void) | null;
   handler(ctx: Ctx): Promise<Result> | Result;
 }

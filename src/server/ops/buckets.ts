@@ -1,5 +1,5 @@
 /** Buckets: create, list, update (revisions, ifRevisionIs), delete (only when empty); notification rules. */
-import { authenticate, requireCap, type Principal } from "../auth.js";
+import { accountAuth, principal, requireCap } from "../auth.js";
 import { B2Fail, badRequest, unauthorized } from "../errors.js";
 import { bucketById, bucketByName, lockOf, type BucketRow, type FileLockConfig } from "../rows.js";
 import { checkBucketName, checkBucketType, checkCorsRules, checkLifecycleRules, checkNotificationRules } from "../rules.js";
@@ -7,8 +7,6 @@ import { newId } from "../state.js";
 import type { Ctx, OpDef } from "../types.js";
 import { bucketJson } from "../wire.js";
 import { requireAccount } from "./keys.js";
-
-const account = (ctx: Ctx): Principal => authenticate(ctx.state, ctx.req.headers.authorization, "account");
 
 function checkInfo(info: unknown): Record<string, string> {
   if (typeof info !== "object" || info === null || Array.isArray(info)) throw badRequest("bucketInfo: must be an object");
@@ -39,7 +37,7 @@ function checkDefaultRetention(value: unknown): FileLockConfig["defaultRetention
 
 function createBucket(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   requireCap(p, "writeBuckets");
   if (p.bucketIds) throw unauthorized("a key restricted to buckets cannot create buckets");
   requireAccount(state, body["accountId"]);
@@ -77,7 +75,7 @@ function createBucket(ctx: Ctx): { json: unknown } {
 
 function listBuckets(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   requireCap(p, "listBuckets");
   requireAccount(state, body["accountId"]);
   let rows = state.db.prepare("SELECT * FROM buckets ORDER BY bucketName").all() as BucketRow[];
@@ -106,7 +104,7 @@ function listBuckets(ctx: Ctx): { json: unknown } {
 
 function updateBucket(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const bucket = bucketById(state, body["bucketId"]);
   requireCap(p, "writeBuckets", bucket.bucketId);
   if (body["accountId"] !== undefined) requireAccount(state, body["accountId"]);
@@ -151,7 +149,7 @@ function updateBucket(ctx: Ctx): { json: unknown } {
 
 function deleteBucket(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   requireAccount(state, body["accountId"]);
   const id = body["bucketId"];
   const bucket = typeof id === "string" ? (state.db.prepare("SELECT * FROM buckets WHERE bucketId = ?").get(id) as BucketRow | undefined) : undefined;
@@ -172,7 +170,7 @@ function notificationRulesJson(bucket: BucketRow): unknown {
 }
 
 function getNotificationRules(ctx: Ctx): { json: unknown } {
-  const p = account(ctx);
+  const p = principal(ctx);
   const bucket = bucketById(ctx.state, ctx.body["bucketId"]);
   requireCap(p, "readBucketNotifications", bucket.bucketId);
   return { json: notificationRulesJson(bucket) };
@@ -180,7 +178,7 @@ function getNotificationRules(ctx: Ctx): { json: unknown } {
 
 function setNotificationRules(ctx: Ctx): { json: unknown } {
   const { state } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const bucket = bucketById(state, ctx.body["bucketId"]);
   requireCap(p, "writeBucketNotifications", bucket.bucketId);
   const rules = checkNotificationRules(ctx.body["eventNotificationRules"]);
@@ -189,10 +187,10 @@ function setNotificationRules(ctx: Ctx): { json: unknown } {
 }
 
 export const bucketOps: Record<string, OpDef> = {
-  b2_create_bucket: { kind: "json", handler: createBucket },
-  b2_list_buckets: { kind: "json", handler: listBuckets },
-  b2_update_bucket: { kind: "json", handler: updateBucket },
-  b2_delete_bucket: { kind: "json", handler: deleteBucket },
-  b2_get_bucket_notification_rules: { kind: "json", handler: getNotificationRules },
-  b2_set_bucket_notification_rules: { kind: "json", handler: setNotificationRules },
+  b2_create_bucket: { kind: "json", auth: accountAuth, handler: createBucket },
+  b2_list_buckets: { kind: "json", auth: accountAuth, handler: listBuckets },
+  b2_update_bucket: { kind: "json", auth: accountAuth, handler: updateBucket },
+  b2_delete_bucket: { kind: "json", auth: accountAuth, handler: deleteBucket },
+  b2_get_bucket_notification_rules: { kind: "json", auth: accountAuth, handler: getNotificationRules },
+  b2_set_bucket_notification_rules: { kind: "json", auth: accountAuth, handler: setNotificationRules },
 };

@@ -24,26 +24,42 @@ interface Access {
   overrides: Record<string, string>;
 }
 
-/** Who may read `fileName` in `bucket`: account token (readFiles), download-authorization token (by name), or public. */
-function access(ctx: Ctx, bucket: BucketRow, fileName: string, allowDownloadAuth: boolean): Access {
+/** Download authorizations resolved by `downloadAuth` (by name only), per request. */
+const downloadAuths = new WeakMap<Ctx, DownloadAuth>();
+
+/**
+ * The `auth` of the downloads, before validation: a token, when given, must be a valid account token or (by name
+ * only) a live download authorization. Without one, the bucket decides (public or 401) once the file is known.
+ */
+function downloadAuth(ctx: Ctx, allowDownloadAuth: boolean): void {
   const { state } = ctx;
   const token = ctx.req.headers.authorization ?? (allowDownloadAuth ? (ctx.url.searchParams.get("Authorization") ?? undefined) : undefined);
-  if (!token) {
-    if (bucket.bucketType === "allPublic") return { principal: null, overrides: {} };
-    throw new B2Fail(401, "missing_auth_token", "Authorization is required to download from a private bucket");
-  }
+  if (!token) return;
   const auth = state.db.prepare("SELECT * FROM download_auths WHERE token = ?").get(token) as DownloadAuth | undefined;
   if (auth) {
     if (!allowDownloadAuth) throw new B2Fail(401, "bad_auth_token", "download authorization tokens are only valid for downloads by name");
     if (auth.expires <= state.clock.now()) throw new B2Fail(401, "expired_auth_token", "download authorization has expired");
+    downloadAuths.set(ctx, auth);
+    return;
+  }
+  ctx.principal = authenticate(state, token, "account");
+}
+
+/** Who may read `fileName` in `bucket`: account token (readFiles), download-authorization token (by name), or public. */
+function access(ctx: Ctx, bucket: BucketRow, fileName: string): Access {
+  const auth = downloadAuths.get(ctx);
+  if (auth) {
     if (auth.bucketId !== bucket.bucketId || !fileName.startsWith(auth.prefix)) throw new B2Fail(401, "unauthorized", "download authorization does not cover this file");
-    const key = keyRow(state, auth.keyId);
+    const key = keyRow(ctx.state, auth.keyId);
     if (!key) throw new B2Fail(401, "bad_auth_token", "download authorization is no longer valid");
     return { principal: principalOf(key), overrides: JSON.parse(auth.overrides) as Record<string, string> };
   }
-  const p = authenticate(state, token, "account");
-  requireCap(p, "readFiles", bucket.bucketId, fileName);
-  return { principal: p, overrides: {} };
+  if (ctx.principal) {
+    requireCap(ctx.principal, "readFiles", bucket.bucketId, fileName);
+    return { principal: ctx.principal, overrides: {} };
+  }
+  if (bucket.bucketType === "allPublic") return { principal: null, overrides: {} };
+  throw new B2Fail(401, "missing_auth_token", "Authorization is required to download from a private bucket");
 }
 
 const INFO_HEADERS: Record<string, string> = {
@@ -131,7 +147,7 @@ function byId(ctx: Ctx): Result {
   if (file.action !== "upload") throw new B2Fail(404, "not_found", `File not present: ${id}`);
   const bucket = bucketById(ctx.state, file.bucketId);
   applyCors(ctx.req, ctx.res, bucket, ctx.op);
-  return serve(ctx, bucket, file, access(ctx, bucket, file.fileName, false));
+  return serve(ctx, bucket, file, access(ctx, bucket, file.fileName));
 }
 
 function byName(ctx: Ctx): Result {
@@ -141,7 +157,7 @@ function byName(ctx: Ctx): Result {
   const bucket = bucketByName(state, bucketName);
   if (!bucket) throw new B2Fail(404, "not_found", `Bucket does not exist: ${bucketName}`);
   applyCors(ctx.req, ctx.res, bucket, ctx.op);
-  const a = access(ctx, bucket, fileName, true);
+  const a = access(ctx, bucket, fileName);
   const file = state.db
     .prepare("SELECT * FROM files WHERE bucketId = ? AND fileName = ? AND action != 'start' ORDER BY seq DESC LIMIT 1")
     .get(bucket.bucketId, fileName) as FileRow | undefined;
@@ -149,7 +165,19 @@ function byName(ctx: Ctx): Result {
   return serve(ctx, bucket, file, a);
 }
 
+/** CORS headers of the bucket named in the path (so a browser can read a 401), then the token. */
+function byNameAuth(ctx: Ctx): void {
+  let bucket: BucketRow | undefined;
+  try {
+    bucket = bucketByName(ctx.state, decodeHeader(ctx.params[0] ?? "", "bucketName"));
+  } catch {
+    /* a malformed name: the handler answers it */
+  }
+  if (bucket) applyCors(ctx.req, ctx.res, bucket, ctx.op);
+  downloadAuth(ctx, true);
+}
+
 export const downloadOps: Record<string, OpDef> = {
-  b2_download_file_by_id: { kind: "json", handler: byId },
-  b2_download_file_by_name: { kind: "raw", handler: byName },
+  b2_download_file_by_id: { kind: "json", auth: (ctx) => downloadAuth(ctx, false), handler: byId },
+  b2_download_file_by_name: { kind: "raw", auth: byNameAuth, handler: byName },
 };

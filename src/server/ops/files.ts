@@ -1,6 +1,6 @@
 /** File versions: get info, hide, delete, copy, retention, legal hold, download authorization. */
 import { randomBytes } from "node:crypto";
-import { authenticate, requireCap, requirePrefix, type Principal } from "../auth.js";
+import { accountAuth, principal, requireCap, requirePrefix, type Principal } from "../auth.js";
 import { B2Fail, accessDenied, badRequest } from "../errors.js";
 import { checkDeletable, checkLegalHold, checkRetention, lockForNewFile, type Retention } from "../lock.js";
 import { checkFileInfo, checkFileName, resolveContentType } from "../names.js";
@@ -12,8 +12,6 @@ import { removeLargeFile } from "./large.js";
 import { parseRange } from "./range.js";
 import { effectiveSse, fileId, insertFile } from "./upload.js";
 
-const account = (ctx: Ctx): Principal => authenticate(ctx.state, ctx.req.headers.authorization, "account");
-
 /** Unknown ids: 400 for ids that could never be ours, 404 for well-formed ones that are gone. */
 export function lookup(ctx: Ctx, id: unknown): FileRow {
   const row = fileById(ctx.state, id);
@@ -23,7 +21,7 @@ export function lookup(ctx: Ctx, id: unknown): FileRow {
 }
 
 function getFileInfo(ctx: Ctx): { json: unknown } {
-  const p = account(ctx);
+  const p = principal(ctx);
   const file = lookup(ctx, ctx.body["fileId"]);
   requireCap(p, "readFiles", file.bucketId, file.fileName);
   return { json: fileJson(ctx.state, file, p, ctx.version) };
@@ -37,7 +35,7 @@ function newest(ctx: Ctx, bucketId: string, fileName: string): FileRow | undefin
 
 function hideFile(ctx: Ctx): { json: unknown } {
   const { state } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const bucket = bucketById(state, ctx.body["bucketId"]);
   const fileName = checkFileName(ctx.body["fileName"]);
   requireCap(p, "writeFiles", bucket.bucketId, fileName);
@@ -67,7 +65,7 @@ function hideFile(ctx: Ctx): { json: unknown } {
 
 async function deleteFileVersion(ctx: Ctx): Promise<{ json: unknown }> {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const file = fileById(state, body["fileId"]);
   if (!file || file.fileName !== body["fileName"]) throw badRequest(`File not present: ${String(body["fileName"])} ${String(body["fileId"])}`, "file_not_present");
   requireCap(p, "deleteFiles", file.bucketId, file.fileName);
@@ -82,7 +80,7 @@ async function deleteFileVersion(ctx: Ctx): Promise<{ json: unknown }> {
 
 async function copyFile(ctx: Ctx): Promise<{ json: unknown }> {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const source = lookup(ctx, body["sourceFileId"]);
   if (source.action !== "upload") throw badRequest(`Invalid sourceFileId: ${source.fileId}`);
   requireCap(p, "readFiles", source.bucketId, source.fileName);
@@ -126,7 +124,7 @@ async function copyFile(ctx: Ctx): Promise<{ json: unknown }> {
 }
 
 function lockedFile(ctx: Ctx, capability: string): { p: Principal; file: FileRow } {
-  const p = account(ctx);
+  const p = principal(ctx);
   const file = lookup(ctx, ctx.body["fileId"]);
   if (file.fileName !== ctx.body["fileName"]) throw badRequest(`fileName does not match fileId ${file.fileId}`, "file_not_present");
   requireCap(p, capability, file.bucketId, file.fileName);
@@ -161,7 +159,7 @@ const OVERRIDES = ["b2ContentDisposition", "b2ContentLanguage", "b2Expires", "b2
 
 function getDownloadAuthorization(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const bucket = bucketById(state, body["bucketId"]);
   const prefix = body["fileNamePrefix"];
   if (typeof prefix !== "string") throw badRequest("fileNamePrefix: required");
@@ -179,11 +177,11 @@ function getDownloadAuthorization(ctx: Ctx): { json: unknown } {
 }
 
 export const fileOps: Record<string, OpDef> = {
-  b2_get_file_info: { kind: "json", handler: getFileInfo },
-  b2_hide_file: { kind: "json", handler: hideFile },
-  b2_delete_file_version: { kind: "json", handler: deleteFileVersion },
-  b2_copy_file: { kind: "json", handler: copyFile },
-  b2_update_file_retention: { kind: "json", handler: updateRetention },
-  b2_update_file_legal_hold: { kind: "json", handler: updateLegalHold },
-  b2_get_download_authorization: { kind: "json", handler: getDownloadAuthorization },
+  b2_get_file_info: { kind: "json", auth: accountAuth, handler: getFileInfo },
+  b2_hide_file: { kind: "json", auth: accountAuth, handler: hideFile },
+  b2_delete_file_version: { kind: "json", auth: accountAuth, handler: deleteFileVersion },
+  b2_copy_file: { kind: "json", auth: accountAuth, handler: copyFile },
+  b2_update_file_retention: { kind: "json", auth: accountAuth, handler: updateRetention },
+  b2_update_file_legal_hold: { kind: "json", auth: accountAuth, handler: updateLegalHold },
+  b2_get_download_authorization: { kind: "json", auth: accountAuth, handler: getDownloadAuthorization },
 };

@@ -1,6 +1,6 @@
 /** b2_authorize_account (per-version shapes), b2_create_key, b2_list_keys, b2_delete_key. */
 import { randomBytes } from "node:crypto";
-import { authenticate, issueToken, keyRow, principalOf, requireCap, type KeyRow } from "../auth.js";
+import { accountAuth, issueToken, keyRow, principal, principalOf, requireCap, type KeyRow } from "../auth.js";
 import { B2Fail, badRequest } from "../errors.js";
 import { bucketById } from "../rows.js";
 import { ALL_CAPABILITIES, type ServerState } from "../state.js";
@@ -60,7 +60,7 @@ export function requireAccount(state: ServerState, accountId: unknown): void {
 
 function createKey(ctx: Ctx): { json: unknown } {
   const { state } = ctx;
-  const p = authenticate(state, ctx.req.headers.authorization, "account");
+  const p = principal(ctx);
   requireCap(p, "writeKeys");
   const body = toV4(ctx.op, ctx.version, ctx.body);
   requireAccount(state, body["accountId"]);
@@ -90,7 +90,7 @@ function createKey(ctx: Ctx): { json: unknown } {
 
 function listKeys(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = authenticate(state, ctx.req.headers.authorization, "account");
+  const p = principal(ctx);
   requireCap(p, "listKeys");
   requireAccount(state, body["accountId"]);
   const max = pageSize(body["maxKeyCount"], state.limits.keysPage, "maxKeyCount");
@@ -104,7 +104,7 @@ function listKeys(ctx: Ctx): { json: unknown } {
 
 function deleteKey(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = authenticate(state, ctx.req.headers.authorization, "account");
+  const p = principal(ctx);
   requireCap(p, "deleteKeys");
   const row = keyRow(state, String(body["applicationKeyId"]));
   if (!row || row.master) throw badRequest(`Key not found: ${String(body["applicationKeyId"])}`);
@@ -117,8 +117,8 @@ function deleteKey(ctx: Ctx): { json: unknown } {
 }
 
 export const keyOps: Record<string, OpDef> = {
-  b2_authorize_account: { kind: "json", handler: authorize },
-  b2_create_key: { kind: "json", handler: createKey },
-  b2_list_keys: { kind: "json", handler: listKeys },
-  b2_delete_key: { kind: "json", handler: deleteKey },
+  b2_authorize_account: { kind: "json", auth: null, handler: authorize },
+  b2_create_key: { kind: "json", auth: accountAuth, handler: createKey },
+  b2_list_keys: { kind: "json", auth: accountAuth, handler: listKeys },
+  b2_delete_key: { kind: "json", auth: accountAuth, handler: deleteKey },
 };

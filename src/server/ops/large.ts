@@ -1,7 +1,6 @@
 /** Large files: start, part URLs, parts, copy part, list parts / unfinished, finish (checks), cancel. */
-import { authenticate, issueToken, requireCap, requirePrefix, type Principal } from "../auth.js";
+import { accountAuth, issueToken, principal, requireCap, requirePrefix } from "../auth.js";
 import type { Segment } from "../blobs.js";
-import { applyCors } from "../cors.js";
 import { badRequest } from "../errors.js";
 import { checkLegalHold, checkRetention, lockForNewFile } from "../lock.js";
 import { checkFileInfo, checkFileName, resolveContentType } from "../names.js";
@@ -13,13 +12,11 @@ import { fileJson, partJson } from "../wire.js";
 import { receive } from "./body.js";
 import { parseRange } from "./range.js";
 import { pageSize } from "./paging.js";
-import { effectiveSse, fileId, insertFile, uploadPrincipal } from "./upload.js";
-
-const account = (ctx: Ctx): Principal => authenticate(ctx.state, ctx.req.headers.authorization, "account");
+import { effectiveSse, fileId, insertFile, uploadAuth } from "./upload.js";
 
 function startLargeFile(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const bucket = bucketById(state, body["bucketId"]);
   const fileName = checkFileName(body["fileName"]);
   requireCap(p, "writeFiles", bucket.bucketId, fileName);
@@ -54,7 +51,7 @@ function startLargeFile(ctx: Ctx): { json: unknown } {
 
 function getUploadPartUrl(ctx: Ctx): { json: unknown } {
   const { state } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const file = requireLargeFile(state, ctx.body["fileId"]);
   requireCap(p, "writeFiles", file.bucketId, file.fileName);
   const uploadUrlId = newId(8);
@@ -84,9 +81,7 @@ async function savePart(ctx: Ctx, file: FileRow, part: PartRow): Promise<void> {
 
 async function uploadPart(ctx: Ctx): Promise<{ json: unknown }> {
   const { state, req } = ctx;
-  const corsBucket = findBucket(state, fileById(state, ctx.params[0])?.bucketId);
-  if (corsBucket) applyCors(req, ctx.res, corsBucket, ctx.op);
-  const p = uploadPrincipal(ctx);
+  const p = principal(ctx);
   const file = requireLargeFile(state, ctx.params[0]);
   requireCap(p, "writeFiles", file.bucketId, file.fileName);
   const n = partNumber(req.headers["x-bz-part-number"]);
@@ -113,7 +108,7 @@ async function uploadPart(ctx: Ctx): Promise<{ json: unknown }> {
 
 async function copyPart(ctx: Ctx): Promise<{ json: unknown }> {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const source = requireFile(state, body["sourceFileId"]);
   const file = requireLargeFile(state, body["largeFileId"]);
   requireCap(p, "readFiles", source.bucketId, source.fileName);
@@ -142,7 +137,7 @@ async function copyPart(ctx: Ctx): Promise<{ json: unknown }> {
 
 function finishLargeFile(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const file = requireLargeFile(state, body["fileId"]);
   requireCap(p, "writeFiles", file.bucketId, file.fileName);
   const sha1s = body["partSha1Array"];
@@ -169,7 +164,7 @@ function finishLargeFile(ctx: Ctx): { json: unknown } {
 
 async function cancelLargeFile(ctx: Ctx): Promise<{ json: unknown }> {
   const { state } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const file = requireLargeFile(state, ctx.body["fileId"]);
   requireCap(p, "writeFiles", file.bucketId, file.fileName);
   const segments = await removeLargeFile(ctx, file);
@@ -190,7 +185,7 @@ export async function removeLargeFile(ctx: Ctx, file: FileRow): Promise<Segment[
 
 function listParts(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const file = requireLargeFile(state, body["fileId"]);
   requireCap(p, "writeFiles", file.bucketId, file.fileName);
   const max = pageSize(body["maxPartCount"], state.limits.partsPage, "maxPartCount");
@@ -203,7 +198,7 @@ function listParts(ctx: Ctx): { json: unknown } {
 
 function listUnfinished(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
-  const p = account(ctx);
+  const p = principal(ctx);
   const bucket = bucketById(state, body["bucketId"]);
   requireCap(p, "listFiles", bucket.bucketId);
   const prefix = typeof body["namePrefix"] === "string" ? body["namePrefix"] : "";
@@ -223,12 +218,12 @@ function listUnfinished(ctx: Ctx): { json: unknown } {
 }
 
 export const largeOps: Record<string, OpDef> = {
-  b2_start_large_file: { kind: "json", handler: startLargeFile },
-  b2_get_upload_part_url: { kind: "json", handler: getUploadPartUrl },
-  b2_upload_part: { kind: "raw", handler: uploadPart },
-  b2_copy_part: { kind: "json", handler: copyPart },
-  b2_finish_large_file: { kind: "json", handler: finishLargeFile },
-  b2_cancel_large_file: { kind: "json", handler: cancelLargeFile },
-  b2_list_parts: { kind: "json", handler: listParts },
-  b2_list_unfinished_large_files: { kind: "json", handler: listUnfinished },
+  b2_start_large_file: { kind: "json", auth: accountAuth, handler: startLargeFile },
+  b2_get_upload_part_url: { kind: "json", auth: accountAuth, handler: getUploadPartUrl },
+  b2_upload_part: { kind: "raw", auth: (ctx) => uploadAuth(ctx, findBucket(ctx.state, fileById(ctx.state, ctx.params[0])?.bucketId)), handler: uploadPart },
+  b2_copy_part: { kind: "json", auth: accountAuth, handler: copyPart },
+  b2_finish_large_file: { kind: "json", auth: accountAuth, handler: finishLargeFile },
+  b2_cancel_large_file: { kind: "json", auth: accountAuth, handler: cancelLargeFile },
+  b2_list_parts: { kind: "json", auth: accountAuth, handler: listParts },
+  b2_list_unfinished_large_files: { kind: "json", auth: accountAuth, handler: listUnfinished },
 };

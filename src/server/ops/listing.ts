@@ -1,5 +1,5 @@
 /** b2_list_file_names and b2_list_file_versions: prefix, delimiter (folders), start name/id, pages, UTF-8 byte order. */
-import { authenticate, requireCap, requirePrefix } from "../auth.js";
+import { accountAuth, principal, requireCap, requirePrefix } from "../auth.js";
 import { badRequest } from "../errors.js";
 import { bucketById, type FileRow } from "../rows.js";
 import type { ServerState } from "../state.js";
@@ -25,7 +25,7 @@ function* rowsFrom(state: ServerState, bucketId: string, name: string, seq: numb
 
 function list(ctx: Ctx, versions: boolean): { json: unknown } {
   const { state, body } = ctx;
-  const p = authenticate(state, ctx.req.headers.authorization, "account");
+  const p = principal(ctx);
   const bucket = bucketById(state, body["bucketId"]);
   requireCap(p, "listFiles", bucket.bucketId);
   const prefix = typeof body["prefix"] === "string" ? body["prefix"] : "";
@@ -73,6 +73,6 @@ function list(ctx: Ctx, versions: boolean): { json: unknown } {
 }
 
 export const listingOps: Record<string, OpDef> = {
-  b2_list_file_names: { kind: "json", handler: (ctx) => list(ctx, false) },
-  b2_list_file_versions: { kind: "json", handler: (ctx) => list(ctx, true) },
+  b2_list_file_names: { kind: "json", auth: accountAuth, handler: (ctx) => list(ctx, false) },
+  b2_list_file_versions: { kind: "json", auth: accountAuth, handler: (ctx) => list(ctx, true) },
 };

@@ -1,6 +1,6 @@
 /** Simple uploads: b2_get_upload_url and b2_upload_file (on the URL it returned, with its own token). */
 import type { IncomingHttpHeaders } from "node:http";
-import { authenticate, issueToken, requireCap, type Principal } from "../auth.js";
+import { accountAuth, authenticate, issueToken, principal, requireCap, type Principal } from "../auth.js";
 import { applyCors } from "../cors.js";
 import { B2Fail, badRequest } from "../errors.js";
 import { checkLegalHold, lockForNewFile, retentionFromHeaders } from "../lock.js";
@@ -14,7 +14,7 @@ import { receive } from "./body.js";
 
 function getUploadUrl(ctx: Ctx): { json: unknown } {
   const { state } = ctx;
-  const p = authenticate(state, ctx.req.headers.authorization, "account");
+  const p = principal(ctx);
   const bucket = bucketById(state, ctx.body["bucketId"]);
   requireCap(p, "writeFiles", bucket.bucketId);
   const uploadUrlId = newId(8);
@@ -25,8 +25,16 @@ function getUploadUrl(ctx: Ctx): { json: unknown } {
   };
 }
 
-/** The upload token must belong to this URL (its target and id). */
-export function uploadPrincipal(ctx: Ctx): Principal {
+/**
+ * The `auth` of the upload operations: CORS headers of the target's bucket first (so a browser can read a 401),
+ * then the upload token, which must belong to this URL (its target and id).
+ */
+export function uploadAuth(ctx: Ctx, bucket: BucketRow | undefined): void {
+  if (bucket) applyCors(ctx.req, ctx.res, bucket, ctx.op);
+  ctx.principal = uploadPrincipal(ctx);
+}
+
+function uploadPrincipal(ctx: Ctx): Principal {
   const p = authenticate(ctx.state, ctx.req.headers.authorization, "upload");
   if (ctx.params[1] !== undefined) ctx.uploadUrlId = ctx.params[1];
   if (p.uploadTarget !== ctx.params[0] || p.uploadUrlId !== ctx.params[1]) throw new B2Fail(401, "bad_auth_token", "authorization token does not belong to this upload URL");
@@ -72,9 +80,7 @@ export function insertFile(state: ServerState, row: Omit<FileRow, "seq">): FileR
 
 async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
   const { state, req } = ctx;
-  const corsBucket = findBucket(state, ctx.params[0]);
-  if (corsBucket) applyCors(req, ctx.res, corsBucket, ctx.op);
-  const p = uploadPrincipal(ctx);
+  const p = principal(ctx);
   const bucket = bucketById(state, ctx.params[0]);
   const rawName = req.headers["x-bz-file-name"];
   if (typeof rawName !== "string") throw badRequest("X-Bz-File-Name: required");
@@ -110,6 +116,6 @@ async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
 }
 
 export const uploadOps: Record<string, OpDef> = {
-  b2_get_upload_url: { kind: "json", handler: getUploadUrl },
-  b2_upload_file: { kind: "raw", handler: uploadFile },
+  b2_get_upload_url: { kind: "json", auth: accountAuth, handler: getUploadUrl },
+  b2_upload_file: { kind: "raw", auth: (ctx) => uploadAuth(ctx, findBucket(ctx.state, ctx.params[0])), handler: uploadFile },
 };
