@@ -47,6 +47,8 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
   const found = route(url.pathname);
   const op = found?.op ?? "unknown";
   const ctx: Ctx = { state, req, res, url, op, version: found?.version ?? 4, method, params: found?.params ?? [], body: {} };
+  // The upload URL's id is its last path segment: journaled even when a fault answers before the handler runs.
+  if (UPLOAD_OPS.has(op) && ctx.params[1]) ctx.uploadUrlId = ctx.params[1];
   let fault: Fault | undefined;
   let recorded = false;
   recorders.set(res, (status, code) => {

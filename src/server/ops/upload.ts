@@ -36,7 +36,6 @@ export function uploadAuth(ctx: Ctx, bucket: BucketRow | undefined): void {
 
 function uploadPrincipal(ctx: Ctx): Principal {
   const p = authenticate(ctx.state, ctx.req.headers.authorization, "upload");
-  if (ctx.params[1] !== undefined) ctx.uploadUrlId = ctx.params[1];
   if (p.uploadTarget !== ctx.params[0] || p.uploadUrlId !== ctx.params[1]) throw new B2Fail(401, "bad_auth_token", "authorization token does not belong to this upload URL");
   // B2 allows one upload at a time per upload URL token.
   const token = ctx.req.headers.authorization as string;
