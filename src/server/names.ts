@@ -23,10 +23,27 @@ export function checkFileName(name: unknown, field = "fileName"): string {
   return name;
 }
 
+/**
+ * `src_last_modified_millis` (header X-Bz-Info-src_last_modified_millis, or the fileInfo key of b2_start_large_file
+ * and b2_copy_file): milliseconds since the epoch in base 10, digits only (the spec's header pattern), else B2's 400.
+ */
+export function checkSrcLastModifiedMillis(value: string, field: string): string {
+  if (!/^[0-9]{1,19}$/.test(value)) throw badRequest(`${field}: must be milliseconds since the epoch as a string of base-10 digits`);
+  return value;
+}
+
 const KNOWN_B2_INFO = new Set(["b2-content-disposition", "b2-content-language", "b2-expires", "b2-cache-control", "b2-content-encoding"]);
 
-/** fileInfo keys (lowercased) and values, with B2's size budget for name + info. */
-export function checkFileInfo(info: Record<string, string>, fileName: string, strict2048: boolean): Record<string, string> {
+/**
+ * fileInfo keys (lowercased) and values, with B2's size budget for name + info. `field` names an entry in messages
+ * (uploads name the X-Bz-Info-* header).
+ */
+export function checkFileInfo(
+  info: Record<string, string>,
+  fileName: string,
+  strict2048: boolean,
+  field: (key: string) => string = (key) => `fileInfo.${key}`,
+): Record<string, string> {
   const out: Record<string, string> = {};
   let bytes = Buffer.byteLength(fileName, "utf8");
   for (const [rawKey, value] of Object.entries(info)) {
@@ -34,6 +51,7 @@ export function checkFileInfo(info: Record<string, string>, fileName: string, st
     if (typeof value !== "string") throw badRequest(`fileInfo.${key}: must be a string`);
     if (Buffer.byteLength(key) > 50 || !/^[a-z0-9\-_.`~!#$%^&*'|+]+$/.test(key)) throw badRequest(`fileInfo.${key}: invalid key name`);
     if (key.startsWith("b2-") && !KNOWN_B2_INFO.has(key)) throw badRequest(`fileInfo.${key}: unknown b2- key`);
+    if (key === "src_last_modified_millis") checkSrcLastModifiedMillis(value, field(key));
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
     out[key] = value;
   }

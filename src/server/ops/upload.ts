@@ -92,7 +92,7 @@ async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
   const hold = req.headers["x-bz-file-legal-hold"];
   const lock = lockForNewFile(bucket, p, retentionFromHeaders(req.headers, now), hold === undefined ? undefined : checkLegalHold(hold, "X-Bz-File-Legal-Hold"), now);
   const strict = sse.stored !== null || lockOf(bucket).isFileLockEnabled;
-  const fileInfo = checkFileInfo(infoFromHeaders(req.headers), fileName, strict);
+  const fileInfo = checkFileInfo(infoFromHeaders(req.headers), fileName, strict, (key) => `X-Bz-Info-${key}`);
   const custom = req.headers["x-bz-custom-upload-timestamp"];
   const got = await receive(state, req, state.limits.maxUploadSize, sse.key);
   const row = insertFile(state, {
