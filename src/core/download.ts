@@ -2,20 +2,21 @@
  * Streaming downloads: chunks as they arrive, a timeout that also fires on a stalled body,
  * retries that resume with a Range request from the last byte received (pinned to the
  * version first served), and the SHA-1 checked at the end of a whole-file download.
+ * `downloadChunks` yields a whole file in order from parallel ranged GETs; `save` and
+ * `download` use the positional engine of download-parallel.ts instead.
  */
 import { createHash } from "node:crypto";
 import { B2Error, ChecksumMismatch } from "../errors.js";
 import type { DownloadSettings } from "../models.js";
 import type { Context } from "./context.js";
+import { type DownloadTarget, openDownload, operationOf } from "./download-get.js";
 import { b2Decode } from "./encoding.js";
-import { Attempt, errorFromResponse } from "./http.js";
+import { Attempt } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, isRetryable, spendRetry } from "./retry.js";
-import type { Authorization } from "./session.js";
-import { throttledProgress } from "./progress.js";
-import { sseHeaders } from "./upload.js";
 import { checkRange } from "./validate.js";
+import { planRanges, runLanes } from "./download-ranges.js";
 
-export type DownloadTarget = { fileId: string } | { bucketName: string; fileName: string };
+export type { DownloadTarget } from "./download-get.js";
 
 export interface DownloadInfo {
   fileId: string | undefined;
@@ -30,35 +31,13 @@ export interface DownloadInfo {
   headers: Headers;
 }
 
-const OVERRIDES = ["b2ContentDisposition", "b2ContentLanguage", "b2Expires", "b2CacheControl", "b2ContentEncoding", "b2ContentType"] as const;
-
 function parseRange(range: string | undefined): { start: number; end: number | undefined } | undefined {
   const m = range ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
   if (!m) return undefined;
   return { start: Number(m[1]), end: m[2] ? Number(m[2]) : undefined };
 }
 
-async function openOnce(ctx: Context, auth: Authorization, target: DownloadTarget, settings: DownloadSettings, range: string | undefined, attempt: Attempt): Promise<Response> {
-  const query: Record<string, string> = {};
-  for (const name of OVERRIDES) {
-    const value = settings[name];
-    if (value !== undefined) query[name] = value;
-  }
-  const headers: Record<string, string> = { Authorization: auth.token, ...(range ? { Range: range } : {}) };
-  if (settings.serverSideEncryption) Object.assign(headers, sseHeaders({ ...settings.serverSideEncryption, mode: "SSE-C" }));
-  const init = { baseUrl: auth.downloadUrl, headers, signal: attempt.signal, parseAs: "stream" as const };
-  const client = ctx.client as unknown as { GET(path: string, init: object): Promise<{ error?: unknown; response: Response }> };
-  const operation = "fileId" in target ? "b2_download_file_by_id" : "b2_download_file_by_name";
-  const { error, response } =
-    "fileId" in target
-      ? await client.GET("/b2api/v4/b2_download_file_by_id", { ...init, params: { query: { fileId: target.fileId, ...query } } })
-      : await client.GET("/file/{bucketName}/{fileName}", { ...init, params: { path: target, query } });
-  if (!response.ok) throw await errorFromResponse(response, error, operation);
-  return response;
-}
-
-function infoOf(response: Response): DownloadInfo {
-  const h = response.headers;
+function infoOf(h: Headers): DownloadInfo {
   const contentRange = h.get("content-range");
   const length = h.get("content-length");
   const total = contentRange ? /\/(\d+)$/.exec(contentRange)?.[1] : length;
@@ -78,6 +57,10 @@ function infoOf(response: Response): DownloadInfo {
   };
 }
 
+export function checksumMismatch(operation: string, actual: string, expected: string): ChecksumMismatch {
+  return new ChecksumMismatch({ status: 0, code: "checksum_mismatch", message: `${operation}: SHA-1 of the bytes received (${actual}) differs from B2's (${expected})`, operation });
+}
+
 /**
  * Yields the bytes of one GET (optionally ranged); `onInfo` gets the response metadata before
  * the first chunk. Resumes after retryable failures mid-body; when the whole file is asked for,
@@ -89,7 +72,7 @@ export async function* streamOnce(
   settings: DownloadSettings = {},
   onInfo?: (info: DownloadInfo) => void,
 ): AsyncGenerator<Uint8Array, DownloadInfo, undefined> {
-  const operation = "fileId" in target ? "b2_download_file_by_id" : "b2_download_file_by_name";
+  const operation = operationOf(target);
   checkRange(settings.range, operation);
   const asked = parseRange(settings.range);
   const verify = settings.range === undefined;
@@ -106,15 +89,15 @@ export async function* streamOnce(
         const start = (asked?.start ?? 0) + received;
         range = `bytes=${start}-${asked?.end ?? ""}`;
       }
-      const response = await ctx.api.withAuth((auth) => openOnce(ctx, auth, current, settings, range, attempt));
+      const response = await ctx.api.withAuth((auth) => openDownload(ctx, auth, current, settings, range, attempt));
       if (!info) {
-        info = infoOf(response);
+        info = infoOf(response.headers);
         onInfo?.(info);
         // Resume the same version even if a newer one appears under the name.
         if (info.fileId) current = { fileId: info.fileId };
       }
       if (response.body) {
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        for await (const chunk of response.body) {
           attempt.touch();
           received += chunk.byteLength;
           if (verify) hash.update(chunk);
@@ -127,9 +110,7 @@ export async function* streamOnce(
       }
       if (verify && info.sha1) {
         const actual = hash.digest("hex");
-        if (actual !== info.sha1) {
-          throw new ChecksumMismatch({ status: 0, code: "checksum_mismatch", message: `${operation}: SHA-1 of the bytes received (${actual}) differs from B2's (${info.sha1})`, operation });
-        }
+        if (actual !== info.sha1) throw checksumMismatch(operation, actual, info.sha1);
       }
       return info;
     } catch (error) {
@@ -139,73 +120,78 @@ export async function* streamOnce(
       last = failure;
       if (n < ctx.policy.maxAttempts && !spendRetry(ctx.policy)) throw exhausted(operation, n, failure, BUDGET_SPENT);
       if (n < ctx.policy.maxAttempts) await ctx.policy.sleep(backoffMs(n, ctx.policy, failure.retryAfter), settings.signal);
+    } finally {
+      attempt.done();
     }
   }
   throw ctx.policy.maxAttempts > 1 ? exhausted(operation, ctx.policy.maxAttempts, last) : last;
 }
 
-/** Collects a whole download into one Uint8Array (allocated once when the size is known). */
-export async function downloadBytes(ctx: Context, target: DownloadTarget, settings: DownloadSettings = {}): Promise<Uint8Array> {
-  let out: Uint8Array | undefined;
-  const spill: Uint8Array[] = [];
-  let size = 0;
-  let total: number | undefined;
-  const progress = throttledProgress(settings.onProgress);
-  for await (const chunk of downloadChunks(ctx, target, settings, (info) => {
-    total = info.length;
-    if (total !== undefined) out = new Uint8Array(total);
-  })) {
-    if (out && size + chunk.byteLength <= out.byteLength) out.set(chunk, size);
-    else spill.push(chunk);
-    size += chunk.byteLength;
-    progress(size, total);
-  }
-  if (out && spill.length === 0) return size === out.byteLength ? out : out.subarray(0, size);
-  // The size was unknown (or wrong): assemble from the pieces.
-  const whole = new Uint8Array(size);
-  let offset = 0;
-  if (out) {
-    const head = out.subarray(0, size - spill.reduce((n, c) => n + c.byteLength, 0));
-    whole.set(head, 0);
-    offset = head.byteLength;
-  }
-  for (const chunk of spill) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
-}
-
-/** Collects one ranged GET as its chunks, uncopied (the pieces of a parallel download). */
-async function fetchRange(ctx: Context, target: DownloadTarget, settings: DownloadSettings, start: number, end: number): Promise<Uint8Array[]> {
-  const chunks: Uint8Array[] = [];
-  let received = 0;
+/** The bytes of one range, checked for count; `onChunk` sees each chunk and its offset in the file. */
+export async function fetchRange(
+  ctx: Context,
+  target: DownloadTarget,
+  settings: DownloadSettings,
+  start: number,
+  end: number,
+  onChunk: (chunk: Uint8Array, position: number) => void | Promise<void>,
+): Promise<void> {
+  let position = start;
   for await (const chunk of streamOnce(ctx, target, { ...settings, range: `bytes=${start}-${end}` })) {
-    chunks.push(chunk);
-    received += chunk.byteLength;
+    await onChunk(chunk, position);
+    position += chunk.byteLength;
   }
-  if (received !== end - start + 1) {
-    throw new B2Error({ status: 0, code: "connection_error", message: `range ${start}-${end}: got ${received} bytes`, operation: "b2_download_file_by_id" });
+  if (position !== end + 1) {
+    throw new B2Error({ status: 0, code: "connection_error", message: `range ${start}-${end}: got ${position - start} bytes`, operation: operationOf(target) });
   }
-  return chunks;
 }
 
-/** Largest range of a parallel download: bigger ranges cost fewer requests, this bounds memory. */
-const MAX_RANGE = 16 * 1024 * 1024;
+/** Largest range of an in-order parallel download: each waiting range is held in memory. */
+const MAX_BUFFERED_RANGE = 16 * 1024 * 1024;
 
-/**
- * Size of the ranges after the first: at least the chunk size, about four ranges per lane,
- * at most 16 MiB (memory stays under concurrency × range size).
- */
-export function rangeSize(chunkSize: number, remaining: number, concurrency: number): number {
-  return Math.max(chunkSize, Math.min(MAX_RANGE, Math.ceil(remaining / (concurrency * 4))));
+/** The chunks of one range, held until the reader gets to it. */
+class Piece {
+  readonly #chunks: Uint8Array[] = [];
+  #ended = false;
+  #failure: unknown;
+  #wake: (() => void) | undefined;
+
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#signal();
+  }
+
+  end(failure?: unknown): void {
+    this.#ended = true;
+    this.#failure = failure;
+    this.#signal();
+  }
+
+  async *take(): AsyncGenerator<Uint8Array, void, undefined> {
+    for (;;) {
+      let chunk: Uint8Array | undefined;
+      while ((chunk = this.#chunks.shift())) yield chunk;
+      if (this.#ended) {
+        if (this.#failure !== undefined) throw this.#failure;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
 }
 
 /**
  * Yields a download's bytes in order. A whole-file download starts with a ranged GET of one
- * chunk; if the file is larger, the rest is fetched as parallel ranged GETs (`concurrency` in
- * flight, memory bounded by concurrency × range size, see `rangeSize`), pinned to the file
- * version of the first answer, and the whole-file SHA-1 is checked at the end.
+ * chunk, streamed as it arrives; as soon as its headers give the size, the rest is fetched as
+ * parallel ranged GETs on `concurrency` lanes, pinned to the file version of the first answer.
+ * Ranges ahead of the reader are held in memory, at most concurrency + 1 of them (each at most
+ * 16 MiB). The whole-file SHA-1 is checked at the end.
  */
 export async function* downloadChunks(
   ctx: Context,
@@ -219,58 +205,78 @@ export async function* downloadChunks(
     yield* streamOnce(ctx, target, settings, onInfo);
     return;
   }
-  let info: DownloadInfo | undefined;
+  const stop = new AbortController();
+  const laneSettings = { ...settings, signal: settings.signal ? AbortSignal.any([settings.signal, stop.signal]) : stop.signal };
+  const window = concurrency + 1;
+  let consumed = 0;
+  let gateWake: (() => void)[] = [];
+  let pieces: Piece[] = [];
+  let lanes: Promise<void> | undefined;
+  let meta: DownloadInfo | undefined;
+  let laneFailure: unknown;
   const hash = createHash("sha1");
-  let first: Uint8Array[] = [];
-  try {
-    for await (const chunk of streamOnce(ctx, target, { ...settings, range: `bytes=0-${chunkSize - 1}` }, (i) => (info = i))) first.push(chunk);
-  } catch (error) {
-    // An empty file has no byte 0: B2 answers 416 to any range. Fetch it plainly.
-    if (error instanceof B2Error && error.status === 416) {
-      yield* streamOnce(ctx, target, settings, onInfo);
-      return;
-    }
-    throw error;
-  }
-  const meta = info as DownloadInfo;
-  const total = meta.totalLength ?? 0;
-  onInfo?.({ ...meta, length: total });
-  for (const chunk of first) {
-    hash.update(chunk);
-    yield chunk;
-  }
-  first = [];
-  const pinned: DownloadTarget = meta.fileId ? { fileId: meta.fileId } : target;
-  const ranges: [number, number][] = [];
-  const size = rangeSize(chunkSize, total - chunkSize, concurrency);
-  for (let start = chunkSize; start < total; start += size) ranges.push([start, Math.min(total, start + size) - 1]);
-  const inFlight: Promise<Uint8Array[]>[] = [];
-  let nextRange = 0;
-  const launch = (): void => {
-    const range = ranges[nextRange++];
-    if (range) {
-      const promise = fetchRange(ctx, pinned, settings, range[0], range[1]);
-      promise.catch(() => undefined); // observed when its turn comes
-      inFlight.push(promise);
-    }
+  const start = (info: DownloadInfo): void => {
+    meta = info;
+    const total = info.totalLength ?? 0;
+    onInfo?.({ ...info, length: total });
+    if (info.length === undefined || info.length >= total) return; // the first answer holds it all
+    const pinned: DownloadTarget = info.fileId ? { fileId: info.fileId } : target;
+    const ranges = planRanges(total, info.length, chunkSize, concurrency, MAX_BUFFERED_RANGE);
+    pieces = ranges.map(() => new Piece());
+    lanes = runLanes(ranges.length, concurrency, async (i) => {
+      // Hold back while the reader is `window` ranges behind.
+      while (i >= consumed + window && !stop.signal.aborted) await new Promise<void>((resolve) => gateWake.push(resolve));
+      if (stop.signal.aborted) return;
+      const piece = pieces[i] as Piece;
+      const [from, to] = ranges[i] as [number, number];
+      try {
+        await fetchRange(ctx, pinned, laneSettings, from, to, (chunk) => piece.push(chunk));
+        piece.end();
+      } catch (error) {
+        piece.end(error);
+        laneFailure ??= error;
+        throw error;
+      }
+    });
+    lanes.catch(() => stop.abort());
   };
   try {
-    while (nextRange < ranges.length && inFlight.length < concurrency) launch();
-    while (inFlight.length > 0) {
-      const piece = await (inFlight.shift() as Promise<Uint8Array[]>);
-      launch();
-      for (const chunk of piece) {
+    try {
+      for await (const chunk of streamOnce(ctx, target, { ...laneSettings, range: `bytes=0-${chunkSize - 1}` }, start)) {
         hash.update(chunk);
         yield chunk;
       }
+    } catch (error) {
+      // An empty file has no byte 0: B2 answers 416 to any range. Fetch it plainly.
+      if (error instanceof B2Error && error.status === 416 && !meta) {
+        yield* streamOnce(ctx, target, settings, onInfo);
+        return;
+      }
+      throw error;
     }
+    for (const piece of pieces) {
+      for await (const chunk of piece.take()) {
+        hash.update(chunk);
+        yield chunk;
+      }
+      consumed++;
+      const waiting = gateWake;
+      gateWake = [];
+      for (const wake of waiting) wake();
+    }
+    await lanes;
+  } catch (error) {
+    // The caller's own abort, then the lane failure that stopped the others, win over their echoes.
+    if (settings.signal?.aborted) throw settings.signal.reason instanceof Error ? settings.signal.reason : error;
+    throw laneFailure ?? error;
   } finally {
-    nextRange = ranges.length; // an early return stops launching
+    stop.abort();
+    for (const wake of gateWake) wake();
+    await lanes?.catch(() => undefined);
   }
-  if (meta.sha1) {
+  const expected = (meta as DownloadInfo).sha1;
+  if (expected) {
     const actual = hash.digest("hex");
-    if (actual !== meta.sha1) {
-      throw new ChecksumMismatch({ status: 0, code: "checksum_mismatch", message: `download: SHA-1 of the bytes received (${actual}) differs from B2's (${meta.sha1})`, operation: "b2_download_file_by_id" });
-    }
+    if (actual !== expected) throw checksumMismatch(operationOf(target), actual, expected);
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BadRequest, RequestAttemptsFailed, ServiceUnavailable, TooManyRequests, Unauthorized } from "../../src/errors.js";
 import { backoffMs, isAuthExpired, isRetryable, retrying, RetryBudget, type RetryPolicy } from "../../src/core/retry.js";
 import { throttledProgress } from "../../src/core/progress.js";
-import { rangeSize } from "../../src/core/download.js";
+import { planRanges } from "../../src/core/download-ranges.js";
 
 function policy(maxAttempts: number): RetryPolicy & { waits: number[] } {
   const waits: number[] = [];
@@ -100,11 +100,24 @@ describe("the client's retry budget", () => {
   });
 });
 
-describe("parallel download range size", () => {
-  it("is at least the chunk size, about four ranges per lane, at most 16 MiB", () => {
-    expect(rangeSize(1000, 7000, 4)).toBe(1000);
-    expect(rangeSize(5_000_024, 80_000_000, 4)).toBe(5_000_024);
-    expect(rangeSize(5_000_024, 200_000_000, 4)).toBe(12_500_000);
-    expect(rangeSize(5_000_024, 1 << 30, 4)).toBe(16 * 1024 * 1024);
+describe("parallel download ranges", () => {
+  const sizes = (r: [number, number][]): number[] => r.map(([a, b]) => b - a + 1);
+  it("cover the rest of the file exactly, contiguously, after the first answer", () => {
+    const r = planRanges(10_000_000, 5000, 1000, 4, 1 << 20);
+    expect(r[0]?.[0]).toBe(5000);
+    expect(r.at(-1)?.[1]).toBe(9_999_999);
+    for (let i = 1; i < r.length; i++) expect(r[i]?.[0]).toBe((r[i - 1]?.[1] ?? 0) + 1);
+  });
+  it("are equal, a multiple of the lanes in number, at most the cap", () => {
+    const r = planRanges(1 << 30, 5_000_024, 5_000_024, 4, 64 << 20);
+    expect(r.length % 4).toBe(0);
+    expect(Math.max(...sizes(r))).toBeLessThanOrEqual(64 << 20);
+    expect(Math.max(...sizes(r)) - Math.min(...sizes(r))).toBeLessThan(r.length);
+  });
+  it("stay at least the chunk size: fewer ranges than lanes rather than tiny ones", () => {
+    expect(sizes(planRanges(7000, 1000, 1000, 4, 1 << 20))).toEqual([1500, 1500, 1500, 1500]);
+    expect(sizes(planRanges(3500, 1000, 1000, 4, 1 << 20))).toEqual([1250, 1250]);
+    expect(sizes(planRanges(1500, 1000, 1000, 4, 1 << 20))).toEqual([500]);
+    expect(planRanges(1000, 1000, 1000, 4, 1 << 20)).toEqual([]);
   });
 });

@@ -150,7 +150,8 @@ describe.each(flavors)("%s: downloads", (flavor) => {
       const gets = only(await journal(server), BY_ID);
       expect(gets.filter((e) => e.status === 503)).toHaveLength(1);
       expect(gets.filter((e) => e.fault === "reset_mid_body")).toHaveLength(1);
-      expect(gets.filter((e) => e.status === 206).length).toBeGreaterThanOrEqual(10);
+      // The first range, then at least one range per lane.
+      expect(gets.filter((e) => e.status === 206).length).toBeGreaterThanOrEqual(5);
     } finally {
       await parallel.close();
     }

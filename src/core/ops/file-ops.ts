@@ -12,7 +12,9 @@ import type {
   LegalHoldValue,
 } from "../../models.js";
 import type { Context } from "../context.js";
-import { downloadBytes, downloadChunks } from "../download.js";
+import { downloadChunks, type DownloadTarget } from "../download.js";
+import { downloadInto } from "../download-parallel.js";
+import { FileSink, MemorySink } from "../download-sinks.js";
 import type { ClientState, FileState } from "../handles.js";
 import { throttledProgress } from "../progress.js";
 import { checkBucketName, checkFileName } from "../validate.js";
@@ -39,6 +41,13 @@ export async function updateRetention(ctx: Context, state: FileState, settings: 
 export async function updateLegalHold(ctx: Context, state: FileState, legalHold: LegalHoldValue): Promise<FileLegalHoldModel> {
   const fileName = await fileNameOf(ctx, state);
   return ctx.api.call<FileLegalHoldModel>("b2_update_file_legal_hold", { fileId: state.fileId, fileName, legalHold });
+}
+
+/** A whole download (or a range) as one byte array, allocated once from the announced size. */
+async function downloadBytes(ctx: Context, target: DownloadTarget, settings: DownloadSettings = {}): Promise<Uint8Array> {
+  let memory: MemorySink | undefined;
+  await downloadInto(ctx, target, settings, (info) => (memory = new MemorySink(info.length)), throttledProgress(settings.onProgress));
+  return (memory as MemorySink).bytes();
 }
 
 export function download(ctx: Context, state: FileState, settings: DownloadSettings | undefined): Promise<Uint8Array> {
@@ -74,17 +83,12 @@ export async function* downloadIterate(ctx: Context, state: FileState, settings:
  */
 export async function save(ctx: Context, state: FileState, settings: DownloadSettings, pathway: string): Promise<void> {
   const temp = join(dirname(pathway), `.${basename(pathway)}.${randomBytes(6).toString("hex")}.b2kit-partial`);
-  const handle = await open(temp, "wx");
+  // Read back too: the SHA-1 is computed over what was written.
+  const handle = await open(temp, "wx+");
   let ok = false;
   try {
-    let done = 0;
-    let total: number | undefined;
-    const progress = throttledProgress(settings.onProgress);
-    for await (const chunk of downloadChunks(ctx, { fileId: state.fileId }, settings, (info) => (total = info.length))) {
-      await handle.write(chunk);
-      done += chunk.byteLength;
-      progress(done, total);
-    }
+    const sink = new FileSink(handle);
+    await downloadInto(ctx, { fileId: state.fileId }, settings, () => sink, throttledProgress(settings.onProgress));
     await handle.sync();
     await handle.close();
     await rename(temp, pathway);

@@ -1,0 +1,80 @@
+/** Where a positional download writes: a byte array (download) or an open file (save). */
+import type { FileHandle } from "node:fs/promises";
+import type { PositionalSink } from "./download-parallel.js";
+
+/** A byte array allocated once when the size is known; grows only when the size was not given. */
+export class MemorySink implements PositionalSink {
+  #buffer: Uint8Array;
+  #size = 0;
+
+  constructor(expected: number | undefined) {
+    this.#buffer = new Uint8Array(expected ?? 0);
+  }
+
+  write(chunks: Uint8Array[], position: number): void {
+    let at = position;
+    const end = position + chunks.reduce((n, c) => n + c.byteLength, 0);
+    if (end > this.#buffer.byteLength) {
+      const grown = new Uint8Array(Math.max(end, this.#buffer.byteLength * 2));
+      grown.set(this.#buffer.subarray(0, this.#size));
+      this.#buffer = grown;
+    }
+    for (const chunk of chunks) {
+      this.#buffer.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    this.#size = Math.max(this.#size, end);
+  }
+
+  read(position: number, length: number): Uint8Array {
+    return this.#buffer.subarray(position, position + length);
+  }
+
+  /** The bytes written (the array itself when it was sized right). */
+  bytes(): Uint8Array {
+    return this.#size === this.#buffer.byteLength ? this.#buffer : this.#buffer.slice(0, this.#size);
+  }
+}
+
+/** An open file written with positional writes; read back through one reused buffer. */
+export class FileSink implements PositionalSink {
+  #readBuffer: Buffer | undefined;
+
+  constructor(readonly handle: FileHandle) {}
+
+  async write(chunks: Uint8Array[], position: number): Promise<void> {
+    let at = position;
+    let pending = chunks;
+    while (pending.length > 0) {
+      const { bytesWritten } = await this.handle.writev(pending, at);
+      at += bytesWritten;
+      pending = rest(pending, bytesWritten);
+    }
+  }
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    if (!this.#readBuffer || this.#readBuffer.byteLength < length) this.#readBuffer = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await this.handle.read(this.#readBuffer, got, length - got, position + got);
+      if (bytesRead === 0) throw new Error(`read back ${got} of ${length} bytes at ${position}`);
+      got += bytesRead;
+    }
+    return this.#readBuffer.subarray(0, length);
+  }
+}
+
+/** What remains of `chunks` after the first `n` bytes (a short writev). */
+function rest(chunks: Uint8Array[], n: number): Uint8Array[] {
+  let skip = n;
+  const out: Uint8Array[] = [];
+  for (const chunk of chunks) {
+    if (skip >= chunk.byteLength) {
+      skip -= chunk.byteLength;
+      continue;
+    }
+    out.push(skip > 0 ? chunk.subarray(skip) : chunk);
+    skip = 0;
+  }
+  return out;
+}
