@@ -47,19 +47,27 @@ export class Blobs {
     const cipher = options.key && iv ? createCipheriv("aes-256-ctr", options.key, iv) : undefined;
     const hasher = new Transform({
       highWaterMark: 4 << 20,
-      transform(chunk: Buffer, _enc, done: TransformCallback) {
-        let data = chunk;
-        if (hold > 0) {
-          const all = held.length ? Buffer.concat([held, chunk]) : chunk;
+      transform(this: Transform, chunk: Buffer, _enc, done: TransformCallback) {
+        const emit = (data: Buffer): void => {
+          if (data.length === 0) return;
+          sha1.update(data);
+          md5.update(data);
+          length += data.length;
+          this.push(cipher ? cipher.update(data) : data);
+        };
+        if (hold === 0) emit(chunk);
+        else if (chunk.length >= hold) {
+          // The stream's last `hold` bytes are held back; only that small tail is ever copied, never the chunk.
+          emit(held);
+          emit(chunk.subarray(0, chunk.length - hold));
+          held = Buffer.from(chunk.subarray(chunk.length - hold));
+        } else {
+          const all = Buffer.concat([held, chunk]); // < 2 * hold bytes
           const cut = Math.max(0, all.length - hold);
-          data = all.subarray(0, cut);
-          held = Buffer.from(all.subarray(cut));
+          emit(all.subarray(0, cut));
+          held = all.subarray(cut);
         }
-        if (data.length === 0) return done();
-        sha1.update(data);
-        md5.update(data);
-        length += data.length;
-        done(null, cipher ? cipher.update(data) : data);
+        done();
       },
     });
     try {
