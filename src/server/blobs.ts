@@ -1,11 +1,12 @@
 /**
- * File contents on disk. A body streams to a temp file while being hashed (and, for SSE-C, encrypted with the
- * customer key), is fsynced and renamed into blobs/; only then may its metadata be committed. Nothing is buffered whole.
+ * File contents on disk. A body streams to a temp file while being hashed (and encrypted with AES-256-CTR: SSE-C
+ * with the customer key, SSE-B2 with a per-blob key derived from the server's master key), is fsynced and renamed
+ * into blobs/; only then may its metadata be committed. Nothing is buffered whole.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
+import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { throttle } from "./wire.faults.js";
@@ -14,9 +15,17 @@ import { throttle } from "./wire.faults.js";
 export interface Segment {
   path: string;
   length: number;
-  /** hex IV when encrypted at rest with an SSE-C customer key. */
+  /** hex IV when encrypted at rest (with an SSE-C customer key, or SSE-B2). */
   iv?: string;
+  /** SSE-B2: the key is derived from the server's master key and the blob's id (the store decrypts by itself). */
+  sseB2?: true;
 }
+
+/** How new content is encrypted at rest: an SSE-C customer key, SSE-B2 (the server's keys), or not at all. */
+export type AtRest = Buffer | "sse-b2" | undefined;
+
+/** The SSE-B2 master key's file in the data directory (32 random bytes, mode 0600, made once). */
+const MASTER_KEY_FILE = "sse-b2-master.key";
 
 export interface Written {
   segment: Segment;
@@ -27,15 +36,31 @@ export interface Written {
 }
 
 export class Blobs {
+  private readonly masterKey: Buffer;
+
   constructor(readonly dataDir: string) {
     mkdirSync(join(dataDir, "blobs"), { recursive: true });
     mkdirSync(join(dataDir, "tmp"), { recursive: true });
     // Bodies that never reached their rename were never acknowledged: drop them.
     for (const name of readdirSync(join(dataDir, "tmp"))) rmSync(join(dataDir, "tmp", name), { force: true });
+    this.masterKey = masterKey(dataDir);
   }
 
-  /** Streams `source` to a new blob; `trailerBytes` held back from the end (40 for hex_digits_at_end). */
-  async write(source: Readable | AsyncIterable<Buffer>, options: { trailerBytes?: number; key?: Buffer; bytesPerSec?: number } = {}): Promise<Written> {
+  /** The SSE-B2 key of one blob: HMAC-SHA256(master key, blob id). */
+  private sseB2Key(path: string): Buffer {
+    return createHmac("sha256", this.masterKey).update(`sse-b2:${basename(path)}`).digest();
+  }
+
+  /** The key that decrypts `seg`: its own SSE-B2 key, else the SSE-C key given. */
+  private keyOf(seg: Segment, key: Buffer | undefined): Buffer | undefined {
+    return seg.sseB2 ? this.sseB2Key(seg.path) : key;
+  }
+
+  /**
+   * Streams `source` to a new blob; `trailerBytes` held back from the end (40 for hex_digits_at_end); `atRest`
+   * encrypts (the SSE-C customer key, or "sse-b2").
+   */
+  async write(source: Readable | AsyncIterable<Buffer>, options: { trailerBytes?: number; atRest?: AtRest; bytesPerSec?: number } = {}): Promise<Written> {
     const id = randomBytes(16).toString("hex");
     const tmp = join(this.dataDir, "tmp", id);
     const sha1 = createHash("sha1");
@@ -43,8 +68,9 @@ export class Blobs {
     const hold = options.trailerBytes ?? 0;
     let held = Buffer.alloc(0);
     let length = 0;
-    const iv = options.key ? randomBytes(16) : undefined;
-    const cipher = options.key && iv ? createCipheriv("aes-256-ctr", options.key, iv) : undefined;
+    const key = options.atRest === "sse-b2" ? this.sseB2Key(id) : options.atRest;
+    const iv = key ? randomBytes(16) : undefined;
+    const cipher = key && iv ? createCipheriv("aes-256-ctr", key, iv) : undefined;
     const hasher = new Transform({
       highWaterMark: 4 << 20,
       transform(this: Transform, chunk: Buffer, _enc, done: TransformCallback) {
@@ -85,7 +111,7 @@ export class Blobs {
     await rename(tmp, join(this.dataDir, path));
     await syncDirectory(join(this.dataDir, "blobs"));
     const written: Written = {
-      segment: { path, length, ...(iv ? { iv: iv.toString("hex") } : {}) },
+      segment: { path, length, ...(iv ? { iv: iv.toString("hex") } : {}), ...(options.atRest === "sse-b2" ? { sseB2: true as const } : {}) },
       sha1: sha1.digest("hex"),
       md5: md5.digest("hex"),
     };
@@ -93,7 +119,10 @@ export class Blobs {
     return written;
   }
 
-  /** Bytes [start, end] (inclusive) of the concatenation of `segments`, decrypted with `key` where encrypted. */
+  /**
+   * Bytes [start, end] (inclusive) of the concatenation of `segments`, decrypted where encrypted: SSE-B2 segments
+   * with their own key, SSE-C ones with `key`.
+   */
   read(segments: Segment[], start: number, end: number, key?: Buffer): Readable {
     const out = new PassThrough({ highWaterMark: 1 << 20 });
     const dataDir = this.dataDir;
@@ -104,7 +133,8 @@ export class Blobs {
         const segEnd = Math.min(end - base, seg.length - 1);
         if (segStart <= segEnd) {
           const file = (await open(join(dataDir, seg.path), "r")).createReadStream({ start: segStart, end: segEnd, highWaterMark: 1 << 20 });
-          const src: Readable = seg.iv && key ? file.pipe(decipherAt(key, Buffer.from(seg.iv, "hex"), segStart)) : file;
+          const segKey = this.keyOf(seg, key);
+          const src: Readable = seg.iv && segKey ? file.pipe(decipherAt(segKey, Buffer.from(seg.iv, "hex"), segStart)) : file;
           for await (const chunk of src) {
             if (out.destroyed) break;
             // Wait for the reader, or stop when it goes away (client aborted): no leaked file handles.
@@ -120,10 +150,10 @@ export class Blobs {
     return out;
   }
 
-  /** Copies bytes of existing segments into a new blob (re-encrypting for the destination's key). */
-  async copy(segments: Segment[], start: number, end: number, readKey?: Buffer, writeKey?: Buffer): Promise<Written> {
+  /** Copies bytes of existing segments into a new blob (decrypted, then encrypted as the destination says). */
+  async copy(segments: Segment[], start: number, end: number, readKey: Buffer | undefined, atRest: AtRest): Promise<Written> {
     const source = end >= start ? this.read(segments, start, end, readKey) : Readable.from([]);
-    return this.write(source, writeKey ? { key: writeKey } : {});
+    return this.write(source, { atRest });
   }
 
   /** Deletes every blob whose path is not in `used`; returns how many. */
@@ -140,6 +170,29 @@ export class Blobs {
   async remove(segments: Segment[]): Promise<void> {
     for (const seg of segments) await rm(join(this.dataDir, seg.path), { force: true });
   }
+}
+
+/** The data directory's SSE-B2 master key, made (32 random bytes, owner-only file, fsynced) on first use. */
+function masterKey(dataDir: string): Buffer {
+  const file = join(dataDir, MASTER_KEY_FILE);
+  try {
+    const key = readFileSync(file);
+    if (key.length !== 32) throw new Error(`${file}: not a 32-byte key`);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const key = randomBytes(32);
+  const tmp = join(dataDir, "tmp", `${MASTER_KEY_FILE}.${process.pid}`);
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, key);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  return key;
 }
 
 /** Makes a rename durable (the directory entry), where the platform allows opening a directory. */

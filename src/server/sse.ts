@@ -1,6 +1,7 @@
-/** Server-side encryption: SSE-B2 (marked) and SSE-C (content encrypted at rest with the customer's key). */
+/** Server-side encryption: content encrypted at rest with the server's keys (SSE-B2) or the customer's (SSE-C). */
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import type { AtRest } from "./blobs.js";
 import { B2Fail, badRequest } from "./errors.js";
 import type { StoredSse } from "./rows.js";
 
@@ -55,4 +56,10 @@ export function keyForRead(stored: StoredSse | null, given: SseChoice | undefine
   if (!given?.key) throw badRequest("The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.");
   if (given.stored?.customerKeyMd5 !== stored.customerKeyMd5) throw new B2Fail(403, "access_denied", "The customer key does not match the key the file was encrypted with");
   return given.key;
+}
+
+/** How the content of a file stored with `stored` encryption is written: SSE-B2 with the server's keys, SSE-C with `key`. */
+export function atRestFor(stored: StoredSse | null, key: Buffer | undefined): AtRest {
+  if (stored?.mode === "SSE-B2") return "sse-b2";
+  return stored?.mode === "SSE-C" ? key : undefined;
 }

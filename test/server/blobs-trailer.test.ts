@@ -45,7 +45,7 @@ describe("hex_digits_at_end hold-back (Blobs.write trailerBytes)", () => {
 
   it("encrypted (SSE-C key): reads back as the content", async () => {
     const key = randomBytes(32);
-    const w = await blobs.write(chunked(body, [65_536, 5, 40]), { trailerBytes: 40, key });
+    const w = await blobs.write(chunked(body, [65_536, 5, 40]), { trailerBytes: 40, atRest: key });
     expect(w.trailer).toBe(trailer);
     const back: Buffer[] = [];
     for await (const chunk of blobs.read([w.segment], 0, content.length - 1, key)) back.push(chunk as Buffer);

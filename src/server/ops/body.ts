@@ -1,6 +1,6 @@
 /** Receiving an upload body: Content-Length required, SHA-1 in one of B2's three forms, verified after streaming. */
 import type { IncomingMessage } from "node:http";
-import type { Written } from "../blobs.js";
+import type { AtRest, Written } from "../blobs.js";
 import { B2Fail, badRequest } from "../errors.js";
 import type { ServerState } from "../state.js";
 
@@ -18,7 +18,7 @@ export function contentLength(req: IncomingMessage, max: number): number {
   return n;
 }
 
-export async function receive(state: ServerState, req: IncomingMessage, max: number, key?: Buffer): Promise<Received> {
+export async function receive(state: ServerState, req: IncomingMessage, max: number, atRest: AtRest): Promise<Received> {
   const sha1Header = req.headers["x-bz-content-sha1"];
   if (typeof sha1Header !== "string") throw badRequest("X-Bz-Content-Sha1: required");
   const atEnd = sha1Header === "hex_digits_at_end";
@@ -30,7 +30,7 @@ export async function receive(state: ServerState, req: IncomingMessage, max: num
   try {
     written = await state.blobs.write(req, {
       ...(atEnd ? { trailerBytes: 40 } : {}),
-      ...(key ? { key } : {}),
+      ...(atRest ? { atRest } : {}),
       ...(state.bytesPerSec ? { bytesPerSec: state.bytesPerSec } : {}),
     });
   } catch {

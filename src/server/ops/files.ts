@@ -5,7 +5,7 @@ import { B2Fail, accessDenied, badRequest } from "../errors.js";
 import { checkDeletable, checkLegalHold, checkRetention, lockForNewFile, type Retention } from "../lock.js";
 import { checkFileInfo, checkFileName, resolveContentType } from "../names.js";
 import { bucketById, fileById, lockOf, segmentsOf, sseOf, type FileRow } from "../rows.js";
-import { keyForRead, sseFromJson } from "../sse.js";
+import { atRestFor, keyForRead, sseFromJson } from "../sse.js";
 import type { Ctx, OpDef } from "../types.js";
 import { fileJson } from "../wire.js";
 import { removeLargeFile } from "./large.js";
@@ -103,7 +103,7 @@ async function copyFile(ctx: Ctx): Promise<{ json: unknown }> {
   const lock = lockForNewFile(bucket, p, retention, hold, now);
   const info = directive === "COPY" ? (JSON.parse(source.fileInfo) as Record<string, string>) : ((body["fileInfo"] ?? {}) as Record<string, string>);
   const fileInfo = checkFileInfo(info, fileName, sse.stored !== null || lockOf(bucket).isFileLockEnabled);
-  const got = await state.blobs.copy(segmentsOf(source), start, end, readKey, sse.key);
+  const got = await state.blobs.copy(segmentsOf(source), start, end, readKey, atRestFor(sse.stored, sse.key));
   const row = insertFile(state, {
     fileId: fileId(bucket.bucketId),
     bucketId: bucket.bucketId,

@@ -5,7 +5,7 @@ import { badRequest } from "../errors.js";
 import { checkLegalHold, checkRetention, lockForNewFile } from "../lock.js";
 import { checkFileInfo, checkFileName, resolveContentType } from "../names.js";
 import { bucketById, fileById, findBucket, lockOf, requireFile, requireLargeFile, segmentsOf, sseOf, type FileRow, type PartRow } from "../rows.js";
-import { keyForRead, sseFromHeaders, sseFromJson } from "../sse.js";
+import { atRestFor, keyForRead, sseFromHeaders, sseFromJson } from "../sse.js";
 import { newId } from "../state.js";
 import type { Ctx, OpDef } from "../types.js";
 import { fileJson, partJson } from "../wire.js";
@@ -87,7 +87,7 @@ async function uploadPart(ctx: Ctx): Promise<{ json: unknown }> {
   const n = partNumber(req.headers["x-bz-part-number"]);
   const stored = sseOf(file);
   const key = stored?.mode === "SSE-C" ? keyForRead(stored, sseFromHeaders(req.headers)) : undefined;
-  const got = await receive(state, req, state.limits.maxPartSize, key);
+  const got = await receive(state, req, state.limits.maxPartSize, atRestFor(stored, key));
   const part: PartRow = {
     fileId: file.fileId,
     partNumber: n,
@@ -121,7 +121,7 @@ async function copyPart(ctx: Ctx): Promise<{ json: unknown }> {
   const dest = sseFromJson(body["destinationServerSideEncryption"], "destinationServerSideEncryption");
   if (dest?.stored?.mode === "SSE-B2") throw badRequest("destinationServerSideEncryption: SSE-B2 is set in b2_start_large_file");
   const writeKey = stored?.mode === "SSE-C" ? keyForRead(stored, dest) : undefined;
-  const got = await state.blobs.copy(segmentsOf(source), start, end, readKey, writeKey);
+  const got = await state.blobs.copy(segmentsOf(source), start, end, readKey, atRestFor(stored, writeKey));
   const part: PartRow = {
     fileId: file.fileId,
     partNumber: n,

@@ -6,7 +6,7 @@ import { B2Fail, badRequest } from "../errors.js";
 import { checkLegalHold, lockForNewFile, retentionFromHeaders } from "../lock.js";
 import { checkFileInfo, checkFileName, decodeHeader, resolveContentType } from "../names.js";
 import { bucketById, findBucket, lockOf, type BucketRow, type FileRow } from "../rows.js";
-import { sseFromHeaders, type SseChoice } from "../sse.js";
+import { atRestFor, sseFromHeaders, type SseChoice } from "../sse.js";
 import { newId, type ServerState } from "../state.js";
 import type { Ctx, OpDef } from "../types.js";
 import { fileJson } from "../wire.js";
@@ -94,7 +94,7 @@ async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
   const strict = sse.stored !== null || lockOf(bucket).isFileLockEnabled;
   const fileInfo = checkFileInfo(infoFromHeaders(req.headers), fileName, strict, (key) => `X-Bz-Info-${key}`);
   const custom = req.headers["x-bz-custom-upload-timestamp"];
-  const got = await receive(state, req, state.limits.maxUploadSize, sse.key);
+  const got = await receive(state, req, state.limits.maxUploadSize, atRestFor(sse.stored, sse.key));
   const row = insertFile(state, {
     fileId: fileId(bucket.bucketId),
     bucketId: bucket.bucketId,
