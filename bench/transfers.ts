@@ -95,12 +95,12 @@ async function measure(
     profile,
     job,
     impl: spec.impl,
-    m: { ...m, peakRss: median(samples.map((s) => s.peakRss)) },
+    m: { ...m, peakRss: median(samples.map((s) => s.peakRss)), cpuMs: median(samples.map((s) => s.cpuMs)) },
     rate: mid,
     unit: spec.kind === "small" || spec.kind === "list" ? "files/s" : "MB/s",
   };
   log(
-    `${profile} ${job} ${spec.impl}: ${mid.toFixed(1)} ${row.unit} (runs: ${samples.map((s) => rateOf(s).toFixed(1)).join(", ")}), peak RSS ${(row.m.peakRss / MiB).toFixed(0)} MiB`,
+    `${profile} ${job} ${spec.impl}: ${mid.toFixed(1)} ${row.unit} (runs: ${samples.map((s) => rateOf(s).toFixed(1)).join(", ")}), peak RSS ${(row.m.peakRss / MiB).toFixed(0)} MiB, client CPU ${(row.m.cpuMs / 1000).toFixed(2)} s`,
   );
   rows.push(row);
   return row;
@@ -238,15 +238,15 @@ const fmtCalls = (c: Record<string, number>): string => {
 console.log(
   `\nb2kit transfer bench — ${quick ? "quick" : "full"}, medians of ${runs} run(s), concurrency ${CONCURRENCY}, part/chunk ${CHUNK} bytes, node ${process.versions.node}\n`,
 );
-console.log("| profile | job | client | rate | vs plain | vs peer | peak RSS | B2 calls |");
-console.log("|---|---|---|---:|---:|---:|---:|---:|");
+console.log("| profile | job | client | rate | vs plain | vs peer | peak RSS | client CPU | B2 calls |");
+console.log("|---|---|---|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   const same = (impl: Impl): Row | undefined =>
     rows.find((x) => x.profile === r.profile && x.job === r.job && x.impl === impl);
   const ratio = (other: Row | undefined): string =>
     other && other !== r ? `${((100 * r.rate) / other.rate).toFixed(0)}%` : "—";
   console.log(
-    `| ${r.profile} | ${r.job} | ${r.impl === "plain" ? "plain HTTP" : r.impl === "peer" ? "backblaze-b2" : `b2kit ${r.impl === "awaiting" ? "Awaiting" : "Blocking"}`} | ${r.rate.toFixed(r.rate < 100 ? 1 : 0)} ${r.unit} | ${ratio(same("plain"))} | ${ratio(same("peer"))} | ${(r.m.peakRss / MiB).toFixed(0)} MiB | ${fmtCalls(r.m.calls)} |`,
+    `| ${r.profile} | ${r.job} | ${r.impl === "plain" ? "plain HTTP" : r.impl === "peer" ? "backblaze-b2" : `b2kit ${r.impl === "awaiting" ? "Awaiting" : "Blocking"}`} | ${r.rate.toFixed(r.rate < 100 ? 1 : 0)} ${r.unit} | ${ratio(same("plain"))} | ${ratio(same("peer"))} | ${(r.m.peakRss / MiB).toFixed(0)} MiB | ${(r.m.cpuMs / 1000).toFixed(2)} s | ${fmtCalls(r.m.calls)} |`,
   );
 }
 console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -31,4 +31,6 @@ export interface JobResult {
   files: number;
   /** Peak resident set of the job's process, bytes. */
   peakRss: number;
+  /** CPU time (user + system, all threads) the job's process spent on the transfer, ms: its efficiency, whatever else shares the machine. */
+  cpuMs: number;
 }

@@ -12,9 +12,11 @@ const spec = JSON.parse(process.argv[2] as string) as JobSpec;
 const impl = spec.impl === "plain" ? plain : spec.impl === "peer" ? peer : b2kit;
 const prepared = await impl.prepare(spec);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const { bytes, files } = await prepared.run();
 const ms = performance.now() - t0;
-const result: JobResult = { ms, bytes, files, peakRss: process.resourceUsage().maxRSS * 1024 };
+const cpu = process.cpuUsage(cpu0);
+const result: JobResult = { ms, bytes, files, peakRss: process.resourceUsage().maxRSS * 1024, cpuMs: (cpu.user + cpu.system) / 1000 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
 // The Blocking worker and keep-alive sockets would keep the process up.
 process.exit(0);

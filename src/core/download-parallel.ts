@@ -26,8 +26,13 @@ const WRITE_BATCH = 1 << 20;
 /** Bytes the hash reads back at once, and the least it waits for before reading. */
 const READ_MAX = 4 << 20;
 const READ_MIN = 1 << 20;
-/** Ranges written in place need no memory: bigger ones cost fewer requests (50 ms each over the internet). */
+/**
+ * Ranges written in place need no memory: bigger ones cost fewer requests (50 ms each over the
+ * internet), smaller ones keep the hash closer behind (the last lanes' ranges are hashed after
+ * the transfer ends). At least four ranges per lane, each at most 64 MiB.
+ */
 const MAX_RANGE = 64 * 1024 * 1024;
+const RANGES_PER_LANE = 4;
 
 /** A contiguous span of the file and how much of it is on the sink. */
 interface Span {
@@ -120,7 +125,8 @@ export async function downloadInto(
     const first = Math.min(info.length ?? total, total);
     spans.push({ from: 0, length: first, written: 0 });
     const pinned: DownloadTarget = info.fileId ? { fileId: info.fileId } : target;
-    const ranges = planRanges(total, first, chunkSize, concurrency, MAX_RANGE);
+    const perRange = Math.min(MAX_RANGE, Math.ceil((total - first) / (concurrency * RANGES_PER_LANE)));
+    const ranges = planRanges(total, first, chunkSize, concurrency, Math.max(perRange, 1));
     for (const [from, to] of ranges) spans.push({ from, length: to - from + 1, written: 0 });
     if (info.sha1) {
       hashed = follow();
