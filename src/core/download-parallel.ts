@@ -13,13 +13,19 @@ import type { Context } from "./context.js";
 import { type DownloadInfo, checksumMismatch, fetchRange, streamOnce } from "./download.js";
 import { type DownloadTarget, operationOf } from "./download-get.js";
 import { planRanges, runLanes } from "./download-ranges.js";
+import { FileHashFollower } from "./hash-worker.js";
 
 export interface PositionalSink {
   /** Writes `chunks` back to back from `position`. */
   write(chunks: Uint8Array[], position: number): Promise<void> | void;
   /** Reads back `length` written bytes from `position` (the view may be reused by the next read). */
   read(position: number, length: number): Promise<Uint8Array> | Uint8Array;
+  /** The file written, when it is one: then a worker thread can hash it (see hash-worker.ts). */
+  readonly path?: string | undefined;
 }
+
+/** Below this the hash worker's start-up costs more than hashing on the event loop. */
+const WORKER_HASH_MIN = 32 << 20;
 
 /** Bytes a lane gathers before one write: fewer, larger writes. */
 const WRITE_BATCH = 1 << 20;
@@ -62,10 +68,12 @@ export async function downloadInto(
   const spans: Span[] = [];
   let lanes: Promise<void> | undefined;
   let hashed: Promise<string | undefined> | undefined;
+  let follower: FileHashFollower | undefined;
   let laneFailure: unknown;
   let done = 0;
   let wake: (() => void) | undefined;
   const changed = (): void => {
+    follower?.advance(writtenPrefix());
     const w = wake;
     wake = undefined;
     w?.();
@@ -98,6 +106,16 @@ export async function downloadInto(
     };
   };
 
+  /** Where the contiguous written part of the file ends. */
+  const writtenPrefix = (): number => {
+    let end = 0;
+    for (const span of spans) {
+      end = span.from + span.written;
+      if (span.written < span.length) break;
+    }
+    return end;
+  };
+
   /** The SHA-1 of the spans in order, read back behind the writers. */
   const follow = async (): Promise<string | undefined> => {
     const hash = createHash("sha1");
@@ -128,7 +146,9 @@ export async function downloadInto(
     const perRange = Math.min(MAX_RANGE, Math.ceil((total - first) / (concurrency * RANGES_PER_LANE)));
     const ranges = planRanges(total, first, chunkSize, concurrency, Math.max(perRange, 1));
     for (const [from, to] of ranges) spans.push({ from, length: to - from + 1, written: 0 });
-    if (info.sha1) {
+    if (info.sha1 && sink.path !== undefined && total >= WORKER_HASH_MIN) {
+      follower = new FileHashFollower(sink.path);
+    } else if (info.sha1) {
       hashed = follow();
       hashed.catch(() => stop.abort()); // a failed read-back stops the lanes; the error is thrown below
     }
@@ -160,7 +180,7 @@ export async function downloadInto(
       throw error;
     }
     await lanes;
-    const actual = await hashed;
+    const actual = follower ? await follower.digest(meta?.totalLength ?? 0) : await hashed;
     const info = meta as DownloadInfo;
     if (info.sha1 && actual !== info.sha1) throw checksumMismatch(operationOf(target), actual ?? "", info.sha1);
     return { ...info, length: info.totalLength };
@@ -172,6 +192,7 @@ export async function downloadInto(
     stop.abort();
     await lanes?.catch(() => undefined);
     await hashed?.catch(() => undefined);
+    follower?.close();
   }
 }
 

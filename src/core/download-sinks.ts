@@ -40,7 +40,10 @@ export class MemorySink implements PositionalSink {
 export class FileSink implements PositionalSink {
   #readBuffer: Buffer | undefined;
 
-  constructor(readonly handle: FileHandle) {}
+  constructor(
+    readonly handle: FileHandle,
+    readonly path?: string,
+  ) {}
 
   async write(chunks: Uint8Array[], position: number): Promise<void> {
     let at = position;

@@ -90,4 +90,25 @@ describe.each(flavors)("%s: downloads check the SHA-1", (flavor) => {
       await b2.close();
     }
   });
+
+  it("a save big enough for the hash worker: intact, it is byte-exact; corrupted, ChecksumMismatch and no file", async () => {
+    const b2 = client(flavor, server, { concurrency: 4, chunkSize: 5_000_000 });
+    try {
+      const [, bucket] = await b2.createBucket({ bucketName: uniqueName("integrity") });
+      const data = randomBytes(40 << 20);
+      const path = join(scratch, `big-${flavor}.bin`);
+      writeFileSync(path, data);
+      const before = new Set(blobs());
+      const [, file] = await bucket.uploadFile({ fileName: "big.bin" }, path);
+      const parts = blobs().filter((p) => !before.has(p));
+      const dir = mkdtempSync(join(scratch, "save-"));
+      await file.save({}, join(dir, "big.bin"));
+      expect(readFileSync(join(dir, "big.bin")).equals(data)).toBe(true);
+      corrupt(parts.at(-2) as string, 123);
+      expect(await failure(() => file.save({}, join(dir, "again.bin")))).toBeInstanceOf(ChecksumMismatch);
+      expect(readdirSync(dir)).toEqual(["big.bin"]);
+    } finally {
+      await b2.close();
+    }
+  });
 });

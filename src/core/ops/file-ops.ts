@@ -87,7 +87,7 @@ export async function save(ctx: Context, state: FileState, settings: DownloadSet
   const handle = await open(temp, "wx+");
   let ok = false;
   try {
-    const sink = new FileSink(handle);
+    const sink = new FileSink(handle, temp);
     await downloadInto(ctx, { fileId: state.fileId }, settings, () => sink, throttledProgress(settings.onProgress));
     await handle.sync();
     await handle.close();
