@@ -17,6 +17,8 @@ export interface FaultSpec {
 
 export type { JournalEntry } from "./journal.js";
 import type { JournalEntry } from "./journal.js";
+export type { NotificationDelivery, NotificationEventType } from "./notify.js";
+import type { NotificationDelivery } from "./notify.js";
 
 export interface ClockState {
   now: number;
@@ -56,5 +58,12 @@ export class ControlClient {
   }
   setLimits(limits: Record<string, unknown>): Promise<Record<string, unknown>> {
     return this.call("POST", "limits", limits);
+  }
+  /** Event notification delivery attempts (webhook POSTs), oldest first. */
+  notifications(): Promise<NotificationDelivery[]> {
+    return this.call("GET", "notifications");
+  }
+  async clearNotifications(): Promise<void> {
+    await this.call("DELETE", "notifications");
   }
 }

@@ -1,4 +1,4 @@
-/** The control API under /__b2kit/ (loopback only): faults, clock, journal, limits. */
+/** The control API under /__b2kit/ (loopback only): faults, clock, journal, limits, event notification deliveries. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { applyLifecycle } from "./lifecycle.js";
 import { mergeLimits } from "./limits.js";
@@ -47,6 +47,11 @@ export async function handleControl(state: ServerState, req: IncomingMessage, re
         return reply(200, state.limits);
       case "GET limits":
         return reply(200, state.limits);
+      case "GET notifications":
+        return reply(200, state.notifications.list());
+      case "DELETE notifications":
+        state.notifications.clear();
+        return reply(200, {});
       default:
         return reply(404, { error: `unknown control endpoint ${key}` });
     }

@@ -15,6 +15,8 @@
  * - `GET /__b2kit/journal` -> [{seq, op, method, path, status, code?, fault?, uploadUrlId?, at}],
  *   `DELETE /__b2kit/journal`
  * - `POST /__b2kit/limits` {minPartSize, recommendedPartSize, maxCopySize, ...}, `GET /__b2kit/limits`
+ * - `GET /__b2kit/notifications` -> [{seq, at, ruleName, url, eventId, eventType, objectName, attempt, status,
+ *   error?}] (event notification webhook POSTs, one entry per attempt), `DELETE /__b2kit/notifications`
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -23,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { ControlClient } from "./control-client.js";
 
 export { ControlClient } from "./control-client.js";
-export type { FaultSpec, JournalEntry, ClockState } from "./control-client.js";
+export type { FaultSpec, JournalEntry, ClockState, NotificationDelivery, NotificationEventType } from "./control-client.js";
 
 export interface ServerLimits {
   minPartSize?: number;
@@ -50,6 +52,11 @@ export interface StartServerOptions {
   shape?: { bytesPerSec?: number; latencyMs?: number };
   /** Milliseconds to wait for the child to listen (default 30 s). */
   startTimeoutMs?: number;
+  /**
+   * PEM certificate(s) trusted, besides the system's, for event notification webhooks (rules need https URLs):
+   * e.g. a local test receiver's self-signed certificate.
+   */
+  webhookCa?: string;
 }
 
 export interface LocalB2Server {

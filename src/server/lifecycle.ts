@@ -3,6 +3,7 @@
  * upload, delete versions N days after they stopped being current, cancel unfinished large files N days after start.
  */
 import type { Segment } from "./blobs.js";
+import type { EventObject, NotificationEventType } from "./notify.js";
 import { lockOf, type BucketRow, type FileRow } from "./rows.js";
 import { newId, type ServerState } from "./state.js";
 
@@ -19,6 +20,7 @@ interface Rule {
 export function applyLifecycle(state: ServerState): Segment[] {
   const now = state.clock.now();
   const garbage: Segment[] = [];
+  const events: [BucketRow, NotificationEventType, EventObject][] = [];
   const buckets = state.db.prepare("SELECT * FROM buckets").all() as BucketRow[];
   state.db.transaction(() => {
     for (const bucket of buckets) {
@@ -37,9 +39,12 @@ export function applyLifecycle(state: ServerState): Segment[] {
           }
           const current = newer === undefined;
           if (current && row.action === "upload" && rule.daysFromUploadingToHiding && row.uploadTimestamp + rule.daysFromUploadingToHiding * DAY <= now) {
-            hide(state, row, now);
+            events.push([bucket, "b2:HideMarkerCreated:LifecycleRule", { fileId: hide(state, row, now), fileName: row.fileName, contentLength: 0 }]);
           } else if (!current && rule.daysFromHidingToDeleting && newer && newer.uploadTimestamp + rule.daysFromHidingToDeleting * DAY <= now) {
-            if (!(locked && protectedNow(row, now))) garbage.push(...remove(state, row));
+            if (!(locked && protectedNow(row, now))) {
+              garbage.push(...remove(state, row));
+              events.push([bucket, "b2:ObjectDeleted:LifecycleRule", row]);
+            }
             continue;
           }
           newer = row;
@@ -54,6 +59,7 @@ export function applyLifecycle(state: ServerState): Segment[] {
       }
     }
   })();
+  for (const [bucket, type, object] of events) state.notifications.emit(bucket, type, object, now);
   return garbage;
 }
 
@@ -62,12 +68,15 @@ function protectedNow(row: FileRow, now: number): boolean {
   return row.legalHold === "on" || (!!r?.mode && (r.retainUntilTimestamp ?? 0) > now);
 }
 
-function hide(state: ServerState, row: FileRow, now: number): void {
+/** Hides `row`'s name; returns the hide marker's file id. */
+function hide(state: ServerState, row: FileRow, now: number): string {
+  const fileId = `4_z${row.bucketId}_f${newId(10)}`;
   state.db
     .prepare(
       "INSERT INTO files (fileId, bucketId, fileName, action, contentLength, contentSha1, contentMd5, contentType, fileInfo, uploadTimestamp, sse, retention, legalHold, segments) VALUES (?, ?, ?, 'hide', 0, NULL, NULL, 'application/x-bz-hide-marker', '{}', ?, NULL, NULL, NULL, '[]')",
     )
-    .run(`4_z${row.bucketId}_f${newId(10)}`, row.bucketId, row.fileName, now);
+    .run(fileId, row.bucketId, row.fileName, now);
+  return fileId;
 }
 
 function remove(state: ServerState, row: FileRow): Segment[] {

@@ -14,6 +14,8 @@ export interface RunConfig {
   key?: string;
   limits?: Record<string, unknown>;
   shape?: Shape;
+  /** Extra PEM certificates trusted for event notification webhooks. */
+  webhookCa?: string;
 }
 
 export interface Running {
@@ -42,6 +44,7 @@ export async function runServer(config: RunConfig): Promise<Running> {
   const dataDir = config.dataDir ?? mkdtempSync(join(temporaryRoot(), "b2kit-server-"));
   const state = new ServerState({ dataDir, keyId: config.keyId, key: config.key, limits: mergeLimits(DEFAULT_LIMITS, config.limits ?? {}) });
   state.bytesPerSec = config.shape?.bytesPerSec;
+  state.notifications.ca = config.webhookCa;
   const server = createApp(state, config.shape);
   const host = config.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

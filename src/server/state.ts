@@ -1,4 +1,4 @@
-/** Everything one server instance holds: database, blob store, clock, limits, journal and faults. */
+/** Everything one server instance holds: database, blob store, clock, limits, journal, faults and notifications. */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { Clock } from "./clock.js";
 import { Faults } from "./faults.js";
 import { Journal } from "./journal.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
+import { Notifications } from "./notify.js";
 import { SCHEMA } from "./schema.sql.js";
 import { openDatabase, type Database } from "./sqlite.js";
 
@@ -31,6 +32,8 @@ export class ServerState {
   readonly clock = new Clock();
   readonly journal = new Journal();
   readonly faults = new Faults();
+  /** Event notification deliveries (webhooks of the buckets' rules). */
+  readonly notifications = new Notifications(() => this.accountId);
   limits: Limits;
   readonly accountId: string;
   readonly masterKeyId: string;

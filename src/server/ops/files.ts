@@ -60,6 +60,7 @@ function hideFile(ctx: Ctx): { json: unknown } {
       segments: "[]",
     });
   })();
+  state.notifications.emit(bucket, "b2:HideMarkerCreated:Hide", row, row.uploadTimestamp);
   return { json: fileJson(state, row, p, ctx.version) };
 }
 
@@ -73,6 +74,7 @@ async function deleteFileVersion(ctx: Ctx): Promise<{ json: unknown }> {
   if (file.action === "start") await state.blobs.remove(await removeLargeFile(ctx, file));
   else {
     state.db.prepare("DELETE FROM files WHERE fileId = ?").run(file.fileId);
+    state.notifications.emit(bucketById(state, file.bucketId), "b2:ObjectDeleted:Delete", file, state.clock.now());
     await state.blobs.remove(segmentsOf(file));
   }
   return { json: { fileId: file.fileId, fileName: file.fileName } };
@@ -120,6 +122,7 @@ async function copyFile(ctx: Ctx): Promise<{ json: unknown }> {
     legalHold: lock.legalHold,
     segments: JSON.stringify([got.segment]),
   });
+  state.notifications.emit(bucket, "b2:ObjectCreated:Copy", row, now);
   return { json: fileJson(state, row, p, ctx.version, "copy") };
 }
 

@@ -159,6 +159,7 @@ function finishLargeFile(ctx: Ctx): { json: unknown } {
     state.db.prepare("DELETE FROM parts WHERE fileId = ?").run(file.fileId);
   })();
   const done: FileRow = { ...file, action: "upload", contentLength: length, segments: JSON.stringify(segments) };
+  state.notifications.emit(bucketById(state, file.bucketId), "b2:ObjectCreated:MultipartUpload", done, state.clock.now());
   return { json: fileJson(state, done, p, ctx.version) };
 }
 

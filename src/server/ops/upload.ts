@@ -111,6 +111,7 @@ async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
     legalHold: lock.legalHold,
     segments: JSON.stringify([got.segment]),
   });
+  state.notifications.emit(bucket, "b2:ObjectCreated:Upload", row, now);
   return { json: fileJson(state, row, p, ctx.version) };
 }
 
