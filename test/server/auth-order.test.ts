@@ -68,4 +68,19 @@ describe("authorization is checked before the request is validated (401 before 4
     const good = await fetch(u.uploadUrl, { method: "POST", headers: { ...headers, authorization: u.authorizationToken }, body: "x" });
     expect(good.status).toBe(400);
   });
+
+  it("the 401s of downloads and uploads keep the bucket's CORS headers (a browser can read them)", async () => {
+    const origin = "https://app.example.com";
+    const b = await s.bucket(undefined, {
+      corsRules: [{ corsRuleName: "browser", allowedOrigins: ["https"], allowedOperations: ["b2_download_file_by_id", "b2_download_file_by_name", "b2_upload_file"], allowedHeaders: ["*"], maxAgeSeconds: 60 }],
+    });
+    const f = await s.uploaded(b.bucketId, "c.txt", "cors");
+    for (const path of [`/b2api/v4/b2_download_file_by_id?fileId=${f.fileId}`, `/file/${b.bucketName}/c.txt`]) {
+      const r = await fetch(`${s.url}${path}`, { headers: { origin, authorization: "4_nope" } });
+      expect([path, r.status, r.headers.get("access-control-allow-origin")]).toEqual([path, 401, origin]);
+    }
+    const u = await s.uploadUrl(b.bucketId);
+    const up = await s.uploadTo({ ...u, authorizationToken: "u4_nope" }, "x.txt", "x", { origin });
+    expect([up.status, up.headers.get("access-control-allow-origin")]).toEqual([401, origin]);
+  });
 });

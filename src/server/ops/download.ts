@@ -3,7 +3,7 @@ import { authenticate, principalOf, keyRow, requireCap, type Principal } from ".
 import { applyCors } from "../cors.js";
 import { B2Fail, badRequest } from "../errors.js";
 import { decodeHeader, encodeHeader } from "../names.js";
-import { bucketById, bucketByName, lockOf, segmentsOf, sseOf, type BucketRow, type FileRow } from "../rows.js";
+import { bucketById, bucketByName, fileById, findBucket, lockOf, segmentsOf, sseOf, type BucketRow, type FileRow } from "../rows.js";
 import { keyForRead, sseFromHeaders } from "../sse.js";
 import type { ServerState } from "../state.js";
 import type { Ctx, OpDef, Result } from "../types.js";
@@ -177,7 +177,14 @@ function byNameAuth(ctx: Ctx): void {
   downloadAuth(ctx, true);
 }
 
+/** CORS headers of the file's bucket when the query names the file (GET; a POST body is read later), then the token. */
+function byIdAuth(ctx: Ctx): void {
+  const bucket = findBucket(ctx.state, fileById(ctx.state, ctx.url.searchParams.get("fileId"))?.bucketId);
+  if (bucket) applyCors(ctx.req, ctx.res, bucket, ctx.op);
+  downloadAuth(ctx, false);
+}
+
 export const downloadOps: Record<string, OpDef> = {
-  b2_download_file_by_id: { kind: "json", auth: (ctx) => downloadAuth(ctx, false), handler: byId },
+  b2_download_file_by_id: { kind: "json", auth: byIdAuth, handler: byId },
   b2_download_file_by_name: { kind: "raw", auth: byNameAuth, handler: byName },
 };
