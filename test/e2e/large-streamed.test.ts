@@ -1,6 +1,7 @@
 /**
  * Large files streamed from disk: part sizes planned over the lanes, resume onto a file of
- * another part size, `parts.file` with `hex_digits_at_end`, and a file that shrinks mid-upload.
+ * another part size, `parts.file` with `hex_digits_at_end`, a file that shrinks mid-upload, and
+ * part SHA-1s sent up front.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSync } from "node:fs";
@@ -190,6 +191,35 @@ describe.each(flavors)("%s: large files streamed from disk", (flavor) => {
       await clearFaults(server);
       await server.control.setLimits({ recommendedPartSize: 8000 });
       await big.close();
+    }
+  });
+});
+
+describe("Awaiting: uploadFile's part SHA-1s", () => {
+  it("go up front, computed beside the whole-file hash (no hex_digits_at_end), and each matches its bytes", async () => {
+    const sent: { sha1: string | null; bytes: number }[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const request = input instanceof Request ? input : new Request(input, init);
+      if (/b2_upload_part/.test(request.url)) sent.push({ sha1: request.headers.get("x-bz-content-sha1"), bytes: Number(request.headers.get("content-length")) });
+      return fetch(input, init);
+    };
+    const b2 = client("Awaiting", server, { concurrency: 2, fetch: recording });
+    try {
+      const [, bucket] = await b2.createBucket({ bucketName: uniqueName("upfront") });
+      const data = randomBytes(24_000);
+      const path = join(scratch, "upfront.bin");
+      writeFileSync(path, data);
+      const [model] = await bucket.uploadFile({ fileName: "upfront.bin" }, path);
+      expect(model.contentLength).toBe(24_000);
+      expect(sent.length).toBeGreaterThan(1);
+      for (const part of sent) expect(part.sha1).toMatch(/^[0-9a-f]{40}$/);
+      // Parts go in any order; every part but the last has the largest size.
+      const partSize = Math.max(...sent.map((p) => p.bytes));
+      const expected = new Set<string>();
+      for (let offset = 0; offset < data.length; offset += partSize) expected.add(sha1(data.subarray(offset, offset + partSize)));
+      expect(new Set(sent.map((p) => p.sha1))).toEqual(expected);
+    } finally {
+      await b2.close();
     }
   });
 });

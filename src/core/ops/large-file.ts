@@ -13,6 +13,7 @@ import { bodyLength, fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHe
 import { checkPartNumber, checkPartSize, checkRange } from "../validate.js";
 import { throttledProgress } from "../progress.js";
 import { sha1OfFile } from "../file-hashes.js";
+import { sha1OfFileRanges } from "../hash-worker.js";
 import { fileHandle } from "./handles.js";
 import { upload } from "./simple-upload.js";
 
@@ -201,6 +202,7 @@ async function uploadFileParts(
   settings: { serverSideEncryption?: ServerSideEncryption | undefined; onProgress?: UploadSettings["onProgress"]; concurrency?: number | undefined; signal?: AbortSignal | undefined },
   total: number,
   alreadyDone = 0,
+  known?: Map<number, string>,
 ): Promise<Map<number, string>> {
   const sha1s = new Map<number, string>();
   let next = 0;
@@ -220,10 +222,17 @@ async function uploadFileParts(
           most = n;
           progress(done, total);
         });
-        // Hashed while sent; B2 checks the bytes against the digits that follow them.
-        const sha1: { value?: string } = {};
-        await uploadPart(ctx, fileId, job.partNumber, withSha1AtEnd(range, sha1), settings.serverSideEncryption, settings.signal, "hex_digits_at_end");
-        sha1s.set(job.partNumber, sha1.value as string);
+        const given = known?.get(job.partNumber);
+        if (given) {
+          // Hashed beforehand: B2 checks the bytes sent against it (a file changed since fails here).
+          await uploadPart(ctx, fileId, job.partNumber, range, settings.serverSideEncryption, settings.signal, given);
+          sha1s.set(job.partNumber, given);
+        } else {
+          // Hashed while sent; B2 checks the bytes against the digits that follow them.
+          const sha1: { value?: string } = {};
+          await uploadPart(ctx, fileId, job.partNumber, withSha1AtEnd(range, sha1), settings.serverSideEncryption, settings.signal, "hex_digits_at_end");
+          sha1s.set(job.partNumber, sha1.value as string);
+        }
       } catch (error) {
         failure ??= error;
       }
@@ -281,6 +290,7 @@ async function findResumable(
   size: number,
   handle: FileHandle,
   firstPage: Promise<UnfinishedPage>,
+  plannedSha1s: Map<number, string>,
 ): Promise<{ fileId: string; jobs: PartJob[]; done: Map<number, string> } | undefined> {
   let startFileId: string | null | undefined;
   do {
@@ -296,7 +306,7 @@ async function findResumable(
       let matches = jobs.length <= MAX_PARTS;
       for (const part of parts) {
         const job = jobs[part.partNumber - 1];
-        const localSha1 = job ? await sha1OfRange(handle, job.offset, job.length) : undefined;
+        const localSha1 = !job ? undefined : jobs === planned ? plannedSha1s.get(part.partNumber) : await sha1OfRange(handle, job.offset, job.length);
         if (!job || job.length !== part.contentLength || localSha1 !== part.contentSha1) {
           matches = false;
           break;
@@ -314,15 +324,18 @@ async function findResumable(
 }
 
 /**
- * Parts are hashed as they are sent, so B2 vouches for each part but not that the parts are the
- * bytes `large_file_sha1` was computed from. A file written to meanwhile (size, mtime or ctime
+ * B2 vouches for each part's bytes against its SHA-1, hashed beforehand beside the whole file (or
+ * while sent, after a resume onto another part size), but not that the parts are the bytes
+ * `large_file_sha1` was computed from. A file written to meanwhile (size, mtime or ctime
  * changed; ctime cannot be set back by a program) is not finished: the large file is cancelled
  * and the upload fails, instead of leaving an object whose SHA-1 lies.
  */
-async function checkUnchanged(ctx: Context, handle: FileHandle, before: Stats, fileId: string): Promise<void> {
+async function checkUnchanged(ctx: Context, handle: FileHandle, before: Stats, fileId: string, failure?: unknown): Promise<void> {
   const after = await handle.stat();
   if (after.size === before.size && after.mtimeMs === before.mtimeMs && after.ctimeMs === before.ctimeMs) return;
   await ctx.api.call("b2_cancel_large_file", { fileId }).catch(() => undefined);
+  // The source's own account of the change (e.g. "file shrank") says more than ours.
+  if (failure instanceof ValidationError) throw failure;
   throw new ValidationError("file changed while being uploaded; the large file was cancelled", "b2_finish_large_file");
 }
 
@@ -356,16 +369,28 @@ export async function uploadFile(
     const firstPage = unfinishedPage(ctx, state.bucketId, withTime.fileName);
     firstPage.catch(() => undefined); // awaited below, unless hashing fails first
     const before = await handle.stat();
-    const wholeSha1 = await sha1OfFile(handle, info.size);
     const planned = partJobs(info.size, partSize, 1);
-    const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, planned, info.size, handle, firstPage);
+    // The parts' SHA-1s on a worker thread while this thread hashes the whole file.
+    const partHashes = sha1OfFileRanges(pathway, planned.map((j) => [j.offset, j.length]), settings.signal);
+    partHashes.catch(() => undefined); // awaited below
+    const wholeSha1 = await sha1OfFile(handle, info.size);
+    const plannedSha1s = new Map((await partHashes).map((sha1, i) => [i + 1, sha1]));
+    const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, planned, info.size, handle, firstPage, plannedSha1s);
     const jobs = resumed?.jobs ?? planned;
     const fileId =
       resumed?.fileId ??
       ((await ctx.api.call<FileModel>("b2_start_large_file", startBody(state.bucketId, withTime, { large_file_sha1: wholeSha1 }))).fileId as string);
     const missing = jobs.filter((j) => !resumed?.done.has(j.partNumber));
     const missingBytes = missing.reduce((n, j) => n + j.length, 0);
-    const sha1s = await uploadFileParts(ctx, fileId, handle, missing, withTime, info.size, info.size - missingBytes);
+    const known = jobs === planned ? plannedSha1s : undefined;
+    let sha1s: Map<number, string>;
+    try {
+      sha1s = await uploadFileParts(ctx, fileId, handle, missing, withTime, info.size, info.size - missingBytes, known);
+    } catch (error) {
+      // A part refused for its SHA-1 because the file was written to meanwhile: say so, cancel.
+      await checkUnchanged(ctx, handle, before, fileId, error);
+      throw error;
+    }
     for (const [n, sha1] of resumed?.done ?? []) sha1s.set(n, sha1);
     await checkUnchanged(ctx, handle, before, fileId);
     const model = await finishLargeFile(ctx, fileId, jobs.map((j) => sha1s.get(j.partNumber) as string));
