@@ -73,37 +73,45 @@ const rows: Row[] = [];
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
-/** Runs a job `runs` times; keeps the run with the median rate (its RSS and calls go with it). */
+/**
+ * Runs a job for each client spec, `n` rounds, the clients in turn within each round (so a
+ * machine that drifts, e.g. warms up or is shared, weighs on every client alike); per client,
+ * keeps the run with the median rate (its RSS and calls go with it).
+ */
 async function measure(
   server: LocalB2Server,
   profile: string,
   job: string,
-  spec: JobSpec,
+  specs: JobSpec[],
   n: number,
   after?: () => Promise<void>,
-): Promise<Row> {
-  const samples: Measured[] = [];
+): Promise<void> {
+  const samples = specs.map((): Measured[] => []);
   for (let i = 0; i < n; i++) {
-    samples.push(await runJob(server, spec));
-    await after?.();
+    for (const [k, spec] of specs.entries()) {
+      samples[k]?.push(await runJob(server, spec));
+      await after?.();
+    }
   }
-  const rateOf = (m: Measured): number =>
-    spec.kind === "small" || spec.kind === "list" ? m.files / (m.ms / 1000) : m.bytes / 1e6 / (m.ms / 1000);
-  const mid = median(samples.map(rateOf));
-  const m = samples.find((s) => rateOf(s) === mid) as Measured;
-  const row: Row = {
-    profile,
-    job,
-    impl: spec.impl,
-    m: { ...m, peakRss: median(samples.map((s) => s.peakRss)), cpuMs: median(samples.map((s) => s.cpuMs)) },
-    rate: mid,
-    unit: spec.kind === "small" || spec.kind === "list" ? "files/s" : "MB/s",
-  };
-  log(
-    `${profile} ${job} ${spec.impl}: ${mid.toFixed(1)} ${row.unit} (runs: ${samples.map((s) => rateOf(s).toFixed(1)).join(", ")}), peak RSS ${(row.m.peakRss / MiB).toFixed(0)} MiB, client CPU ${(row.m.cpuMs / 1000).toFixed(2)} s`,
-  );
-  rows.push(row);
-  return row;
+  for (const [k, spec] of specs.entries()) {
+    const mine = samples[k] as Measured[];
+    const rateOf = (m: Measured): number =>
+      spec.kind === "small" || spec.kind === "list" ? m.files / (m.ms / 1000) : m.bytes / 1e6 / (m.ms / 1000);
+    const mid = median(mine.map(rateOf));
+    const m = mine.find((s) => rateOf(s) === mid) as Measured;
+    const row: Row = {
+      profile,
+      job,
+      impl: spec.impl,
+      m: { ...m, peakRss: median(mine.map((s) => s.peakRss)), cpuMs: median(mine.map((s) => s.cpuMs)) },
+      rate: mid,
+      unit: spec.kind === "small" || spec.kind === "list" ? "files/s" : "MB/s",
+    };
+    log(
+      `${profile} ${job} ${spec.impl}: ${mid.toFixed(1)} ${row.unit} (runs: ${mine.map((s) => rateOf(s).toFixed(1)).join(", ")}), peak RSS ${(row.m.peakRss / MiB).toFixed(0)} MiB, client CPU ${(row.m.cpuMs / 1000).toFixed(2)} s`,
+    );
+    rows.push(row);
+  }
 }
 
 async function runProfile(profile: string): Promise<void> {
@@ -131,35 +139,32 @@ async function runProfile(profile: string): Promise<void> {
       log(`${profile}: writing ${label} of random data`);
       const sha1 = await makeDataFile(path, size);
       if (jobs.has("upload"))
-        for (const impl of IMPLS)
-          await measure(server, profile, `upload ${label}`, { ...base, kind: "upload", impl, path, sha1 }, runs, clean);
+        await measure(server, profile, `upload ${label}`, IMPLS.map((impl) => ({ ...base, kind: "upload", impl, path, sha1 })), runs, clean);
       if (jobs.has("download")) {
         const fileId = await uploadSource(auth, b.bucketId, path, size, sha1);
         const out = join(work, "download-out");
-        for (const impl of IMPLS)
-          await measure(
-            server,
-            profile,
-            `download ${label}`,
-            { ...base, kind: "download", impl, path: out, fileId },
-            runs,
-            async () => rmSync(out, { force: true }),
-          );
+        await measure(
+          server,
+          profile,
+          `download ${label}`,
+          IMPLS.map((impl) => ({ ...base, kind: "download", impl, path: out, fileId })),
+          runs,
+          async () => rmSync(out, { force: true }),
+        );
         await call(auth, "b2_delete_file_version", { fileId, fileName: "source/large" });
       }
       rmSync(path, { force: true });
     }
     if (jobs.has("small")) {
       const count = profile === "loopback" ? sizes.small : sizes.internetSmall;
-      for (const impl of IMPLS)
-        await measure(
-          server,
-          profile,
-          `${count} × 16 KiB uploads`,
-          { ...base, kind: "small", impl, count, fileBytes: 16 * 1024 },
-          profile === "loopback" ? runs : 1,
-          clean,
-        );
+      await measure(
+        server,
+        profile,
+        `${count} × 16 KiB uploads`,
+        IMPLS.map((impl) => ({ ...base, kind: "small", impl, count, fileBytes: 16 * 1024 })),
+        profile === "loopback" ? runs : 1,
+        clean,
+      );
     }
     if (jobs.has("list")) await listing(profile, base);
     if (jobs.has("memory") && profile === "loopback") await memory(server, base);
@@ -189,8 +194,7 @@ async function listing(profile: string, base: Omit<JobSpec, "kind" | "impl">): P
       writeFileSync(join(store, "complete"), "");
     }
     const spec = { ...base, url: server.url, ...names, kind: "list" as const };
-    for (const impl of IMPLS)
-      await measure(server, profile, `list ${sizes.names} names`, { ...spec, impl }, profile === "loopback" ? runs : 1);
+    await measure(server, profile, `list ${sizes.names} names`, IMPLS.map((impl) => ({ ...spec, impl })), profile === "loopback" ? runs : 1);
   } finally {
     await server.close();
   }
@@ -209,7 +213,7 @@ async function memory(server: LocalB2Server, base: Omit<JobSpec, "kind" | "impl"
         server,
         "memory",
         `${kind === "upload" ? "uploadFile" : "uploadStream"} ${size / MiB} MiB`,
-        { ...base, kind, impl: "awaiting", path },
+        [{ ...base, kind, impl: "awaiting", path }],
         1,
         async () => {
           await deleteAll(auth, base.bucketId, "bench/");
