@@ -12,7 +12,7 @@ import { b2Encode } from "./encoding.js";
 import { Attempt, errorFromResponse, retryAfterSeconds } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, spendRetry } from "./retry.js";
 import type { UploadUrlPool } from "./upload-pool.js";
-import { checkFileInfo, checkFileName, checkInfoBudget } from "./validate.js";
+import { checkFileInfo, checkFileName, checkInfoBudget, checkLastModifiedMillis } from "./validate.js";
 
 /** B2 recommends trying five different upload URLs before giving up. */
 export const MAX_UPLOAD_URLS = 5;
@@ -57,11 +57,7 @@ export function uploadHeaders(settings: UploadSettings, operation: string): Reco
     "Content-Type": settings.contentType ?? "b2/x-auto",
   };
   const info = fileInfoOf(settings);
-  // As a header B2 takes only a base-10 millisecond count here (the spec's pattern).
-  const millis = Object.entries(info).find(([k]) => k.toLowerCase() === "src_last_modified_millis")?.[1];
-  if (millis !== undefined && !/^[0-9]{1,19}$/.test(millis)) {
-    throw new ValidationError(`invalid fileInfo src_last_modified_millis ${JSON.stringify(millis)}: a base-10 count of milliseconds`, operation);
-  }
+  if (info["src_last_modified_millis"] !== undefined) checkLastModifiedMillis(info["src_last_modified_millis"], operation);
   for (const [k, v] of Object.entries(info)) headers[`X-Bz-Info-${k}`] = b2Encode(v);
   Object.assign(headers, sseHeaders(settings.serverSideEncryption));
   if (settings.fileRetention?.mode) {

@@ -64,7 +64,13 @@ export function checkFileInfo(fileInfo: Record<string, string> | undefined, oper
     }
     if (typeof value !== "string") throw new ValidationError(`fileInfo value of ${JSON.stringify(key)} must be a string`, operation);
     if (hasLoneSurrogate(value)) throw new ValidationError(`fileInfo value of ${JSON.stringify(key)} must be valid UTF-8 (no unpaired surrogates)`, operation);
+    if (key.toLowerCase() === "src_last_modified_millis") checkLastModifiedMillis(value, operation);
   }
+}
+
+/** B2 takes only a base-10 millisecond count as `src_last_modified_millis`, in a header or a JSON body alike. */
+export function checkLastModifiedMillis(value: string, operation?: string): void {
+  if (!/^[0-9]{1,19}$/.test(value)) throw new ValidationError(`invalid fileInfo src_last_modified_millis ${JSON.stringify(value)}: a base-10 count of milliseconds`, operation);
 }
 
 /**

@@ -57,6 +57,7 @@ const cases: Case[] = [
     /at most 2048/,
     (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { big: "v".repeat(2100) }, serverSideEncryption: { mode: "SSE-B2" } }, bytes(1)),
   ],
+  ["large file start: src_last_modified_millis not a number", /base-10/, (b2) => bucket(b2).createPart({ fileName: "f", fileInfo: { src_last_modified_millis: "" } })],
   ["large file start: info over 7000 bytes", /at most 7000/, (b2) => bucket(b2).createPart({ fileName: "f", fileInfo: { big: "v".repeat(7000) } })],
   ["copy: bad fileInfo key", /fileInfo key/, (b2) => file(b2).copy({ fileName: "c", metadataDirective: "REPLACE", contentType: "text/plain", fileInfo: { "a b": "x" } })],
   // Bucket names
