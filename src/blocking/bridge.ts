@@ -210,6 +210,9 @@ function errorOf(conn: Connection, set: number, answer: Extract<Answer, { t: "er
  */
 class BlockingIterator implements IterableIterator<unknown> {
   #phase: "new" | "open" | "done" = "new";
+  /** Items the worker sent ahead (ready there, e.g. the rest of a listing page). */
+  #ahead: unknown[] = [];
+  #aheadAt = 0;
   #conn: Connection | undefined;
   #set = 0;
   readonly #core: BlockingCore;
@@ -229,6 +232,7 @@ class BlockingIterator implements IterableIterator<unknown> {
   }
 
   next(): IteratorResult<unknown> {
+    if (this.#aheadAt < this.#ahead.length) return { done: false, value: this.#ahead[this.#aheadAt++] };
     if (this.#phase === "done") return { done: true, value: undefined };
     if (this.#phase === "new") this.#open();
     const conn = this.#live();
@@ -257,10 +261,14 @@ class BlockingIterator implements IterableIterator<unknown> {
       this.#finish();
       return { done: true, value: answer.value };
     }
+    this.#ahead = answer.more ?? [];
+    this.#aheadAt = 0;
     return { done: false, value: answer.value };
   }
 
   return(value?: unknown): IteratorResult<unknown> {
+    this.#ahead = [];
+    this.#aheadAt = 0;
     if (this.#phase === "open") {
       const conn = this.#conn as Connection;
       try {

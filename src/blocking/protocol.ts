@@ -29,7 +29,8 @@ export type Request =
 
 export type Reply =
   /** `state` is the worker-side handle state after the call, copied back by the caller. */
-  | { t: "ok"; id: number; value: unknown; state?: object; done?: boolean }
+  /** `more`: further items of an iterator that were ready, in order after `value`. */
+  | { t: "ok"; id: number; value: unknown; state?: object; done?: boolean; more?: unknown[] }
   /** `src`: the error is the one pull source `src` of the call threw (the caller rethrows its original). */
   | { t: "err"; id: number; error: Encoded; state?: object; src?: number }
   /** A worker-side proxy was called: run callback `idx` of callback set `set` on the caller. */

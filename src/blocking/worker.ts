@@ -7,6 +7,7 @@ import { workerData } from "node:worker_threads";
 import { installCallbacks } from "./callbacks.js";
 import { cloneable, encodeThrown } from "./error-codec.js";
 import { FACTORY_SET, wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
+import { readyItems } from "../core/ready-items.js";
 import { prepareTransfer } from "./transfer.js";
 import { sourceErrorIndex, WorkerSource } from "./worker-source.js";
 
@@ -30,6 +31,8 @@ class CallbackAborted extends Error {
   override name = "CallbackAborted";
 }
 
+/** Most items one iterator round trip carries (bounds the message). */
+const MAX_BATCH = 1000;
 const cancelled = new Set<number>();
 const iterators = new Map<number, OpenIterator>();
 /** Pull sources of each live call (run id or iterator id). */
@@ -148,8 +151,19 @@ async function handle(msg: Request): Promise<void> {
           iterators.delete(msg.it);
           endSet(msg.it);
         }
-        const p = prepareTransfer(r.value);
-        post({ t: "ok", id, value: p.value, state: entry.state, done: r.done === true }, p.transfer);
+        // Items the iterator already holds go along (a listing page: one round trip, not one per item).
+        const more: unknown[] = [];
+        if (r.done !== true) {
+          while (more.length < MAX_BATCH && readyItems(entry.it) > 0) {
+            const again = await entry.it.next();
+            if (again.done === true) break;
+            more.push(again.value);
+          }
+        }
+        const p = prepareTransfer(more.length > 0 ? [r.value, ...more] : r.value);
+        const value = more.length > 0 ? (p.value as unknown[])[0] : p.value;
+        const rest = more.length > 0 ? (p.value as unknown[]).slice(1) : undefined;
+        post({ t: "ok", id, value, state: entry.state, done: r.done === true, ...(rest ? { more: rest } : {}) }, p.transfer);
       } catch (e) {
         iterators.delete(msg.it); // a throwing next() ends the iteration, as in for-await
         endSet(msg.it);

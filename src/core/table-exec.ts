@@ -3,6 +3,7 @@
  * row's `request` mapping; a `paginated` row follows its `page` cursor; a `handle` row builds a
  * handle state from its `handleState` mapping. The mappings are data from codegen/operations.mjs.
  */
+import { READY_ITEMS } from "./ready-items.js";
 import type { Context } from "./context.js";
 import type { HandleKind, HandleState } from "./handles.js";
 import { validateRequest } from "./validate-requests.js";
@@ -115,7 +116,11 @@ export async function executeCall(ctx: Context, row: RuntimeRow, state: object, 
 }
 
 /** A `paginated` row: yields `{ model, handle?, next }` for every item of every page. */
-export async function* paginate(ctx: Context, row: RuntimeRow, state: object, args: readonly unknown[]): AsyncGenerator<unknown, void, undefined> {
+export function paginate(ctx: Context, row: RuntimeRow, state: object, args: readonly unknown[]): AsyncIterableIterator<unknown> {
+  return new PagedItems(pages(ctx, row, state, args));
+}
+
+async function* pages(ctx: Context, row: RuntimeRow, state: object, args: readonly unknown[]): AsyncGenerator<unknown[], void, undefined> {
   const operation = row.b2[0] as string;
   const page = row.page;
   if (!page) throw new Error(`operation table: ${row.class}.${row.name} has no page mapping`);
@@ -126,10 +131,47 @@ export async function* paginate(ctx: Context, row: RuntimeRow, state: object, ar
     const response = await ctx.api.call<Record<string, unknown>>(operation, body);
     const items = (response[page.items] ?? []) as object[];
     const next = cursor.map(([, field]) => (response[field] ?? null) as unknown);
-    for (const model of items) {
-      yield row.handleState ? { model, handle: buildHandle(row, { ...scope, model }), next } : { model, next };
-    }
+    yield items.map((model) => (row.handleState ? { model, handle: buildHandle(row, { ...scope, model }), next } : { model, next }));
     if (cursor.length === 0 || next.every((v) => v === null) || items.length === 0) return;
     for (const [requestField, responseField] of cursor) body[requestField] = response[responseField] ?? undefined;
+  }
+}
+
+/**
+ * Items of a paged listing, one at a time; `[READY_ITEMS]()` tells how many more are already
+ * fetched, so the Blocking bridge can hand them over in one round trip instead of one each.
+ */
+class PagedItems implements AsyncIterableIterator<unknown> {
+  #page: unknown[] = [];
+  #at = 0;
+  readonly #pages: AsyncGenerator<unknown[], void, undefined>;
+
+  constructor(source: AsyncGenerator<unknown[], void, undefined>) {
+    this.#pages = source;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  [READY_ITEMS](): number {
+    return this.#page.length - this.#at;
+  }
+
+  async next(): Promise<IteratorResult<unknown>> {
+    while (this.#at >= this.#page.length) {
+      const r = await this.#pages.next();
+      if (r.done === true) return { done: true, value: undefined };
+      this.#page = r.value;
+      this.#at = 0;
+    }
+    return { done: false, value: this.#page[this.#at++] };
+  }
+
+  async return(): Promise<IteratorResult<unknown>> {
+    this.#page = [];
+    this.#at = 0;
+    await this.#pages.return(undefined);
+    return { done: true, value: undefined };
   }
 }

@@ -15,6 +15,19 @@ describe("iterators of the Blocking bridge", () => {
     expect(since(before)).toEqual(["count opened", "count finally"]);
   });
 
+  it("take the items the worker-side iterator already holds in one round trip, never fetching a page early", () => {
+    const before = log();
+    const it = core.iterate("listing", client(), [10, 4]);
+    expect(it.next()).toEqual({ done: false, value: 0 });
+    // The whole first page came over with item 0; the second page is not fetched yet.
+    expect(since(before)).toEqual(["listing page 0", "pulled 0", "pulled 1", "pulled 2", "pulled 3"]);
+    expect([it.next().value, it.next().value, it.next().value]).toEqual([1, 2, 3]);
+    expect(since(before)).toHaveLength(5); // served from what came over: no worker call
+    expect(it.next().value).toBe(4);
+    expect(since(before).slice(5)).toEqual(["listing page 1", "pulled 4", "pulled 5", "pulled 6", "pulled 7"]);
+    expect([...{ [Symbol.iterator]: () => it }]).toEqual([5, 6, 7, 8, 9]);
+  });
+
   it("release the worker-side iterator on an early break (its finally runs)", () => {
     const before = log();
     const seen: unknown[] = [];
