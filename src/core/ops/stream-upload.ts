@@ -4,6 +4,9 @@
  * first), otherwise as a large file whose parts upload in parallel (at most `concurrency` parts
  * in flight plus the one being read). B2 takes `large_file_sha1` only when the large file
  * starts, which a stream of unknown length cannot know, so such files carry per-part SHA-1s only.
+ * Each part buffer is hashed before it is sent rather than with `hex_digits_at_end`: measured on
+ * 256 MiB (3 interleaved runs, local server), 249/148/131 MB/s for 696/752/766 ms of CPU against
+ * 241/108/132 MB/s for 756/907/818 ms, and a retry reuses the hash.
  */
 import type { FileModel, UploadSettings, UploadSource } from "../../models.js";
 import type { Context } from "../context.js";
