@@ -1,14 +1,16 @@
 /**
  * File contents on disk. A body streams to a temp file while being hashed (and encrypted with AES-256-CTR: SSE-C
  * with the customer key, SSE-B2 with a per-blob key derived from the server's master key), is fsynced and renamed
- * into blobs/; only then may its metadata be committed. Nothing is buffered whole.
+ * into blobs/; only then may its metadata be committed. Nothing is buffered whole. Bodies from 1 MB are hashed,
+ * encrypted and written by worker threads (body-workers.ts), smaller ones on the event loop.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
+import { PassThrough, Readable, Transform, type TransformCallback, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { type BodyWorkers, type Digests, bodyWorkers } from "./body-workers.js";
 import { throttle } from "./wire.faults.js";
 
 /** One stored piece of content: a whole simple file, or one part of a large file. */
@@ -24,6 +26,37 @@ export interface Segment {
 /** How new content is encrypted at rest: an SSE-C customer key, SSE-B2 (the server's keys), or not at all. */
 export type AtRest = Buffer | "sse-b2" | undefined;
 
+/**
+ * The stream's last `hold` bytes held back (the hex_digits_at_end trailer): take() gives the pieces of a chunk that
+ * are content. Only that small tail is ever copied, never a chunk.
+ */
+function holdBack(hold: number): { take(chunk: Buffer): Buffer[]; held(): Buffer } {
+  let held = Buffer.alloc(0);
+  return {
+    take(chunk: Buffer): Buffer[] {
+      let pieces: Buffer[];
+      if (hold === 0) pieces = [chunk];
+      else if (chunk.length >= hold) {
+        pieces = [held, chunk.subarray(0, chunk.length - hold)];
+        held = Buffer.from(chunk.subarray(chunk.length - hold));
+      } else {
+        const all = Buffer.concat([held, chunk]); // < 2 * hold bytes
+        const cut = Math.max(0, all.length - hold);
+        pieces = [all.subarray(0, cut)];
+        held = all.subarray(cut);
+      }
+      return pieces.filter((p) => p.length > 0);
+    },
+    held: () => held,
+  };
+}
+
+/** fsync flushes the inode's data whichever descriptor asks: the content is on disk before any commit. */
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, "r+");
+  await handle.sync().finally(() => handle.close());
+}
+
 /** The SSE-B2 master key's file in the data directory (32 random bytes, mode 0600, made once). */
 const MASTER_KEY_FILE = "sse-b2-master.key";
 
@@ -35,10 +68,27 @@ export interface Written {
   trailer?: string;
 }
 
+/** Bodies from this size (as announced: Content-Length, a copy's range) go to the body workers. */
+export const OFF_THREAD_FROM = 1 << 20;
+
+export interface BlobsOptions {
+  /** The worker threads that hash, encrypt and write large bodies (default: the process's). */
+  bodyWorkers?: BodyWorkers;
+  /** Bodies announced at least this large go to the workers (default OFF_THREAD_FROM). */
+  offThreadFrom?: number;
+}
+
 export class Blobs {
   private readonly masterKey: Buffer;
+  private readonly bodyWorkers: BodyWorkers;
+  private readonly offThreadFrom: number;
 
-  constructor(readonly dataDir: string) {
+  constructor(
+    readonly dataDir: string,
+    options: BlobsOptions = {},
+  ) {
+    this.bodyWorkers = options.bodyWorkers ?? bodyWorkers;
+    this.offThreadFrom = options.offThreadFrom ?? OFF_THREAD_FROM;
     mkdirSync(join(dataDir, "blobs"), { recursive: true });
     mkdirSync(join(dataDir, "tmp"), { recursive: true });
     // Bodies that never reached their rename were never acknowledged: drop them.
@@ -58,64 +108,98 @@ export class Blobs {
 
   /**
    * Streams `source` to a new blob; `trailerBytes` held back from the end (40 for hex_digits_at_end); `atRest`
-   * encrypts (the SSE-C customer key, or "sse-b2").
+   * encrypts (the SSE-C customer key, or "sse-b2"). A body announced (`sizeHint`) at least `offThreadFrom` bytes
+   * long is hashed, encrypted and written by the body workers; a smaller one on the event loop.
    */
-  async write(source: Readable | AsyncIterable<Buffer>, options: { trailerBytes?: number; atRest?: AtRest; bytesPerSec?: number } = {}): Promise<Written> {
+  async write(
+    source: Readable | AsyncIterable<Buffer>,
+    options: { trailerBytes?: number; atRest?: AtRest; bytesPerSec?: number; sizeHint?: number } = {},
+  ): Promise<Written> {
     const id = randomBytes(16).toString("hex");
     const tmp = join(this.dataDir, "tmp", id);
-    const sha1 = createHash("sha1");
-    const md5 = createHash("md5");
-    const hold = options.trailerBytes ?? 0;
-    let held = Buffer.alloc(0);
-    let length = 0;
+    const tail = holdBack(options.trailerBytes ?? 0);
     const key = options.atRest === "sse-b2" ? this.sseB2Key(id) : options.atRest;
     const iv = key ? randomBytes(16) : undefined;
-    const cipher = key && iv ? createCipheriv("aes-256-ctr", key, iv) : undefined;
-    const hasher = new Transform({
-      highWaterMark: 4 << 20,
-      transform(this: Transform, chunk: Buffer, _enc, done: TransformCallback) {
-        const emit = (data: Buffer): void => {
-          if (data.length === 0) return;
-          sha1.update(data);
-          md5.update(data);
-          length += data.length;
-          this.push(cipher ? cipher.update(data) : data);
-        };
-        if (hold === 0) emit(chunk);
-        else if (chunk.length >= hold) {
-          // The stream's last `hold` bytes are held back; only that small tail is ever copied, never the chunk.
-          emit(held);
-          emit(chunk.subarray(0, chunk.length - hold));
-          held = Buffer.from(chunk.subarray(chunk.length - hold));
-        } else {
-          const all = Buffer.concat([held, chunk]); // < 2 * hold bytes
-          const cut = Math.max(0, all.length - hold);
-          emit(all.subarray(0, cut));
-          held = all.subarray(cut);
-        }
-        done();
-      },
-    });
-    try {
-      const sink = createWriteStream(tmp, { highWaterMark: 4 << 20 });
-      if (options.bytesPerSec) await pipeline(source, throttle(options.bytesPerSec), hasher, sink);
-      else await pipeline(source, hasher, sink);
-      // fsync flushes the inode's data whichever descriptor asks: the content is on disk before any commit.
-      const handle = await open(tmp, "r+");
-      await handle.sync().finally(() => handle.close());
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
+    const input = (...into: [Writable] | [Transform, Writable]): Promise<void> =>
+      options.bytesPerSec
+        ? (pipeline as (...streams: unknown[]) => Promise<void>)(source, throttle(options.bytesPerSec), ...into)
+        : (pipeline as (...streams: unknown[]) => Promise<void>)(source, ...into);
+    let length = 0;
+    let digests: Digests;
+    if ((options.sizeHint ?? 0) >= this.offThreadFrom) {
+      const job = this.bodyWorkers.start({ path: tmp, key, iv });
+      /** Set when the workers failed mid-body: the rest is read and dropped (the client still gets an answer). */
+      let failed: Error | undefined;
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done: (error?: Error | null) => void) {
+          if (failed) return done();
+          const pieces = tail.take(chunk);
+          let i = 0;
+          const next = (): void => {
+            while (i < pieces.length) {
+              const piece = pieces[i++] as Buffer;
+              length += piece.length;
+              // A promise when the job's slots are all in flight: this chunk's callback waits for it, which pauses
+              // the body stream (backpressure).
+              const wait = job.add(piece);
+              if (wait) {
+                wait.then(next, (error: Error) => {
+                  failed = error;
+                  done();
+                });
+                return;
+              }
+            }
+            done();
+          };
+          next();
+        },
+        final(done: (error?: Error | null) => void) {
+          done(failed);
+        },
+      });
+      try {
+        await input(sink);
+        digests = await job.end();
+        await fsyncFile(tmp);
+      } catch (error) {
+        await job.abort();
+        await rm(tmp, { force: true });
+        throw error;
+      }
+    } else {
+      const sha1 = createHash("sha1");
+      const md5 = createHash("md5");
+      const cipher = key && iv ? createCipheriv("aes-256-ctr", key, iv) : undefined;
+      const hasher = new Transform({
+        highWaterMark: 4 << 20,
+        transform(this: Transform, chunk: Buffer, _enc, done: TransformCallback) {
+          for (const piece of tail.take(chunk)) {
+            sha1.update(piece);
+            md5.update(piece);
+            length += piece.length;
+            this.push(cipher ? cipher.update(piece) : piece);
+          }
+          done();
+        },
+      });
+      try {
+        await input(hasher, createWriteStream(tmp, { highWaterMark: 4 << 20 }));
+        await fsyncFile(tmp);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        throw error;
+      }
+      digests = { sha1: sha1.digest("hex"), md5: md5.digest("hex") };
     }
     const path = join("blobs", id);
     await rename(tmp, join(this.dataDir, path));
     await syncDirectory(join(this.dataDir, "blobs"));
     const written: Written = {
       segment: { path, length, ...(iv ? { iv: iv.toString("hex") } : {}), ...(options.atRest === "sse-b2" ? { sseB2: true as const } : {}) },
-      sha1: sha1.digest("hex"),
-      md5: md5.digest("hex"),
+      ...digests,
     };
-    if (hold > 0) written.trailer = held.toString("latin1");
+    if (options.trailerBytes) written.trailer = tail.held().toString("latin1");
     return written;
   }
 
@@ -153,7 +237,7 @@ export class Blobs {
   /** Copies bytes of existing segments into a new blob (decrypted, then encrypted as the destination says). */
   async copy(segments: Segment[], start: number, end: number, readKey: Buffer | undefined, atRest: AtRest): Promise<Written> {
     const source = end >= start ? this.read(segments, start, end, readKey) : Readable.from([]);
-    return this.write(source, { atRest });
+    return this.write(source, { atRest, sizeHint: Math.max(0, end - start + 1) });
   }
 
   /** Deletes every blob whose path is not in `used`; returns how many. */

@@ -3,6 +3,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, type Shape } from "./app.js";
+import { bodyWorkers } from "./body-workers.js";
 import { DEFAULT_LIMITS, mergeLimits } from "./limits.js";
 import { ServerState } from "./state.js";
 
@@ -45,6 +46,7 @@ export async function runServer(config: RunConfig): Promise<Running> {
   const state = new ServerState({ dataDir, keyId: config.keyId, key: config.key, limits: mergeLimits(DEFAULT_LIMITS, config.limits ?? {}) });
   state.bytesPerSec = config.shape?.bytesPerSec;
   state.notifications.ca = config.webhookCa;
+  bodyWorkers.warm();
   const server = createApp(state, config.shape);
   const host = config.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 /** Receiving an upload body: Content-Length required, SHA-1 in one of B2's three forms, verified after streaming. */
 import type { IncomingMessage } from "node:http";
 import type { AtRest, Written } from "../blobs.js";
+import { BodyWorkerFailed } from "../body-workers.js";
 import { B2Fail, badRequest } from "../errors.js";
 import type { ServerState } from "../state.js";
 
@@ -32,8 +33,11 @@ export async function receive(state: ServerState, req: IncomingMessage, max: num
       ...(atEnd ? { trailerBytes: 40 } : {}),
       ...(atRest ? { atRest } : {}),
       ...(state.bytesPerSec ? { bytesPerSec: state.bytesPerSec } : {}),
+      sizeHint: length,
     });
-  } catch {
+  } catch (error) {
+    // Our fault, not the client's: the body was read to its end, nothing was kept.
+    if (error instanceof BodyWorkerFailed) throw new B2Fail(500, "internal_error", "the content could not be stored");
     throw new B2Fail(400, "bad_request", "the request body was not received completely");
   }
   const expected = atEnd ? written.trailer?.toLowerCase() : noVerify ? undefined : sha1Header.toLowerCase();
