@@ -2,9 +2,9 @@
  * Large upload bodies hashed (SHA-1, MD5), encrypted when asked (AES-256-CTR) and written to their temp file by
  * worker threads beside the server's event loop, which keeps to the sockets (see BodyLayout for who does what).
  *
- * Each body (a "job") gets a few fixed slots of shared memory (SharedArrayBuffer). The event loop copies the body
- * into the current slot (a memcpy), hands each full slot to the workers in order and goes on with the next free
- * one; a slot comes back once every worker is done with it. With none free, `add` returns a promise and the caller
+ * Each body (a "job") gets up to SLOTS slots of shared memory (SharedArrayBuffer, taken as it needs them). The
+ * event loop copies the body into the current slot (a memcpy), hands each full slot to the workers in order and goes
+ * on with the next free one; a slot comes back once every worker is done with it. With none free, `add` returns a promise and the caller
  * stops reading its stream (backpressure: at most SLOTS * SLOT bytes in flight per body, whatever the workers'
  * speed). The first worker also writes the file: it opens it on the job's first message and has closed it before it
  * answers `end` (or `drop`), so the file is never touched once a job is over.
@@ -58,7 +58,7 @@ function fail(id, job, error) {
 parentPort.on("message", (m) => {
   const job = jobs.get(m.job);
   if (m.t === "open") {
-    const j = { slots: m.slots.map((sab) => Buffer.from(sab)), hashes: m.algs.map((a) => createHash(a)) };
+    const j = { slots: [], hashes: m.algs.map((a) => createHash(a)) };
     jobs.set(m.job, j);
     try {
       if (m.file) {
@@ -69,6 +69,7 @@ parentPort.on("message", (m) => {
   } else if (m.t === "data") {
     if (!job) return; // failed already
     try {
+      if (m.sab) job.slots[m.slot] = Buffer.from(m.sab); // a slot's first use
       const data = job.slots[m.slot].subarray(0, m.len);
       for (const h of job.hashes) h.update(data);
       if (job.fd !== undefined) {
@@ -181,8 +182,8 @@ const LAYOUTS: Record<BodyLayout, { onLoop: HashName[]; workers: HashName[][] }>
 export class BodyWorkers {
   private workers: BodyWorker[] | undefined;
   private nextId = 1;
-  /** Reused slot sets (allocating and zeroing SLOTS MiB per upload would cost more than it saves). */
-  private readonly spare: SharedArrayBuffer[][] = [];
+  /** Reused slots (allocating and zeroing a slot for each use would cost more than it saves). */
+  private readonly spare: SharedArrayBuffer[] = [];
   /** For tests and diagnostics: bodies and bytes handed to the workers so far, workers that failed. */
   readonly stats = { jobs: 0, bytes: 0, workerFailures: 0 };
 
@@ -217,14 +218,18 @@ export class BodyWorkers {
   /** A new body: hashed, and written to `file` (encrypted when it has a key). */
   start(file: JobFile): BodyJob {
     this.stats.jobs++;
-    const slots = this.spare.pop() ?? Array.from({ length: SLOTS }, () => new SharedArrayBuffer(SLOT));
     const onLoop = LAYOUTS[this.layout].onLoop.map((alg) => [alg, createHash(alg)] as const);
-    return new BodyJob(this.nextId++, this.live(), slots, file, this, onLoop);
+    return new BodyJob(this.nextId++, this.live(), file, this, onLoop);
   }
 
-  /** @internal a finished job's slots, for the next one */
+  /** @internal a slot for a job (taken when it needs one more: a 1.5 MB body uses two) */
+  slot(): SharedArrayBuffer {
+    return this.spare.pop() ?? new SharedArrayBuffer(SLOT);
+  }
+
+  /** @internal a finished job's slots, for the next ones */
   recycle(slots: SharedArrayBuffer[]): void {
-    if (this.spare.length < 4) this.spare.push(slots);
+    for (const slot of slots) if (this.spare.length < 4 * SLOTS) this.spare.push(slot);
   }
 
   /** @internal */
@@ -257,10 +262,13 @@ interface Waiter<T> {
 
 /** One body on the workers: add() in order, then end() for the digests (or abort()). */
 export class BodyJob {
-  private readonly views: Buffer[];
-  private readonly free: number[];
-  /** Workers still holding each slot. */
-  private readonly holders: number[];
+  /** Slots taken so far (at most SLOTS), their views, the free ones, how many workers hold each. */
+  private readonly slots: SharedArrayBuffer[] = [];
+  private readonly views: Buffer[] = [];
+  private readonly free: number[] = [];
+  private readonly holders: number[] = [];
+  /** Slots the workers have not been sent yet. */
+  private readonly unsent = new Set<number>();
   private current = -1;
   private filled = 0;
   private waiting: Waiter<void> | undefined;
@@ -273,19 +281,15 @@ export class BodyJob {
   constructor(
     readonly id: number,
     private readonly workers: BodyWorker[],
-    private readonly slots: SharedArrayBuffer[],
     file: JobFile,
     private readonly pool: BodyWorkers,
     /** Hashes computed on the event loop, as the body is copied. */
     private readonly onLoop: (readonly [HashName, Hash])[],
   ) {
-    this.views = slots.map((s) => Buffer.from(s));
-    this.free = slots.map((_, i) => i).reverse();
-    this.holders = slots.map(() => 0);
     workers.forEach((w, i) => {
       w.opened(this);
       const own = i === 0 ? { file: { path: file.path, ...(file.key && file.iv ? { key: file.key, iv: file.iv } : {}) } } : {};
-      w.post({ t: "open", job: id, algs: w.algs, slots, ...own });
+      w.post({ t: "open", job: id, algs: w.algs, ...own });
     });
     const dead = workers.find((w) => w.dead);
     if (dead) this.fail(new BodyWorkerFailed("body worker not running"), dead);
@@ -301,7 +305,13 @@ export class BodyJob {
     while (at < data.length) {
       if (this.failure) return Promise.reject(this.failure);
       if (this.current < 0) {
-        const slot = this.free.pop();
+        let slot = this.free.pop();
+        if (slot === undefined && this.slots.length < SLOTS) {
+          slot = this.slots.push(this.pool.slot()) - 1;
+          this.views.push(Buffer.from(this.slots[slot] as SharedArrayBuffer));
+          this.holders.push(0);
+          this.unsent.add(slot);
+        }
         if (slot === undefined) {
           const rest = data.subarray(at);
           return new Promise<void>((resolve, reject) => (this.waiting = { resolve, reject })).then(() => this.add(rest));
@@ -322,7 +332,8 @@ export class BodyJob {
     const slot = this.current;
     this.current = -1;
     this.holders[slot] = this.workers.length;
-    for (const w of this.workers) w.post({ t: "data", job: this.id, slot, len: this.filled });
+    const sab = this.unsent.delete(slot) ? { sab: this.slots[slot] } : {};
+    for (const w of this.workers) w.post({ t: "data", job: this.id, slot, len: this.filled, ...sab });
   }
 
   /** Everything added is hashed and written, the file closed: the digests. */
