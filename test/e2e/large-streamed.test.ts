@@ -1,7 +1,7 @@
 /**
  * Large files streamed from disk: part sizes planned over the lanes, resume onto a file of
- * another part size, `parts.file` with `hex_digits_at_end`, a file that shrinks mid-upload, and
- * part SHA-1s sent up front.
+ * another part size, `parts.file` and uploadFile parts with `hex_digits_at_end`, and a file that
+ * shrinks mid-upload.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSync } from "node:fs";
@@ -196,28 +196,35 @@ describe.each(flavors)("%s: large files streamed from disk", (flavor) => {
 });
 
 describe("Awaiting: uploadFile's part SHA-1s", () => {
-  it("go up front, computed beside the whole-file hash (no hex_digits_at_end), and each matches its bytes", async () => {
-    const sent: { sha1: string | null; bytes: number }[] = [];
+  it("go with hex_digits_at_end (hashed while sent), and the SHA-1s B2 lists match each part's bytes", async () => {
+    const sent: (string | null)[] = [];
     const recording: typeof fetch = async (input, init) => {
       const request = input instanceof Request ? input : new Request(input, init);
-      if (/b2_upload_part/.test(request.url)) sent.push({ sha1: request.headers.get("x-bz-content-sha1"), bytes: Number(request.headers.get("content-length")) });
+      if (/b2_upload_part/.test(request.url)) sent.push(request.headers.get("x-bz-content-sha1"));
       return fetch(input, init);
     };
     const b2 = client("Awaiting", server, { concurrency: 2, fetch: recording });
     try {
-      const [, bucket] = await b2.createBucket({ bucketName: uniqueName("upfront") });
+      const [, bucket] = await b2.createBucket({ bucketName: uniqueName("atend") });
       const data = randomBytes(24_000);
-      const path = join(scratch, "upfront.bin");
+      const path = join(scratch, "atend.bin");
       writeFileSync(path, data);
-      const [model] = await bucket.uploadFile({ fileName: "upfront.bin" }, path);
-      expect(model.contentLength).toBe(24_000);
+      await injectFault(server, { op: "b2_finish_large_file", status: 403, code: "cap_exceeded", count: 1 });
+      try {
+        await failure(() => bucket.uploadFile({ fileName: "atend.bin" }, path));
+      } finally {
+        await clearFaults(server);
+      }
       expect(sent.length).toBeGreaterThan(1);
-      for (const part of sent) expect(part.sha1).toMatch(/^[0-9a-f]{40}$/);
-      // Parts go in any order; every part but the last has the largest size.
-      const partSize = Math.max(...sent.map((p) => p.bytes));
-      const expected = new Set<string>();
-      for (let offset = 0; offset < data.length; offset += partSize) expected.add(sha1(data.subarray(offset, offset + partSize)));
-      expect(new Set(sent.map((p) => p.sha1))).toEqual(expected);
+      expect(new Set(sent)).toEqual(new Set(["hex_digits_at_end"]));
+      const unfinished = (await collect(bucket.unfinishedFiles({ namePrefix: "atend.bin" })))[0]?.[0];
+      const parts = (await collect(b2.file(unfinished?.fileId as string).parts().list())).map(([part]) => part);
+      let offset = 0;
+      for (const part of parts.sort((a, b) => a.partNumber - b.partNumber)) {
+        expect(part.contentSha1).toBe(sha1(data.subarray(offset, offset + part.contentLength)));
+        offset += part.contentLength;
+      }
+      expect(offset).toBe(data.length);
     } finally {
       await b2.close();
     }
