@@ -11,20 +11,24 @@ import { ValidationError } from "../errors.js";
 
 const READ_SIZE = 4 << 20;
 
-function readAt(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+function readAt(handle: FileHandle, buffer: Buffer, offset: number, length: number): Promise<Buffer> {
   return handle.read(buffer, 0, length, offset).then(({ bytesRead }) => {
     if (bytesRead === 0) throw new ValidationError("file shrank while being read", "b2_upload_file");
     return buffer.subarray(0, bytesRead);
   });
 }
 
-/** SHA-1 (hex) of the first `size` bytes of an open file. */
+/**
+ * SHA-1 (hex) of the first `size` bytes of an open file. Two buffers take turns (one being read
+ * into while the other is hashed): fresh ones per read cost page faults and GC.
+ */
 export async function sha1OfFile(handle: FileHandle, size: number): Promise<string> {
   const hash = createHash("sha1");
+  const buffers = [Buffer.allocUnsafeSlow(Math.min(READ_SIZE, size)), Buffer.allocUnsafeSlow(Math.min(READ_SIZE, size))];
+  let turn = 0;
   const next = (offset: number): Promise<Buffer> | undefined => {
     if (offset >= size) return undefined;
-    const read = readAt(handle, offset, Math.min(READ_SIZE, size - offset));
+    const read = readAt(handle, buffers[turn++ % 2] as Buffer, offset, Math.min(READ_SIZE, size - offset));
     read.catch(() => undefined); // awaited on the next turn
     return read;
   };
@@ -32,6 +36,7 @@ export async function sha1OfFile(handle: FileHandle, size: number): Promise<stri
   for (let offset = 0; pending; ) {
     const bytes = await pending;
     offset += bytes.length;
+    // The other buffer is free again: its bytes were hashed on the previous turn.
     pending = next(offset);
     hash.update(bytes);
   }
