@@ -89,7 +89,7 @@ export async function save(ctx: Context, state: FileState, settings: DownloadSet
   try {
     const sink = new FileSink(handle, temp);
     await downloadInto(ctx, { fileId: state.fileId }, settings, () => sink, throttledProgress(settings.onProgress));
-    await handle.sync();
+    await sink.sync();
     await handle.close();
     await rename(temp, pathway);
     ok = true;
