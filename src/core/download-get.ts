@@ -1,22 +1,22 @@
 /**
  * One download GET (by id or by name, optionally ranged), over node:http when the client uses
  * the platform's fetch (about half the CPU per byte of undici's fetch on large bodies, see
- * bulk-http.ts), over the client's fetch otherwise. Either way the caller gets the status, the
- * headers and the body as chunks; a non-2xx answer becomes its B2Error here.
+ * bulk-http.ts), over the client's fetch otherwise. Either way the caller gets the headers and
+ * the body as chunks; a non-2xx answer becomes its B2Error here.
  */
 import type { DownloadSettings } from "../models.js";
 import { errorFromBody } from "../errors.js";
 import { bodyText, bulkRequest, bulkTransport, headersOf } from "./bulk-http.js";
 import type { Context } from "./context.js";
 import { encodeDownloadPath } from "./encoding.js";
-import { type Attempt, errorFromResponse, retryAfterSeconds } from "./http.js";
+import { type Attempt, errorFromResponse, jsonOrUndefined, retryAfterSeconds } from "./http.js";
 import type { Authorization } from "./session.js";
 import { sseHeaders } from "./upload.js";
 
 export type DownloadTarget = { fileId: string } | { bucketName: string; fileName: string };
 
+/** A successful (2xx) answer: its headers and its body as chunks. */
 export interface Opened {
-  status: number;
   headers: Headers;
   body: AsyncIterable<Uint8Array> | null;
 }
@@ -62,17 +62,10 @@ async function getWithNode(
   const response = await bulkRequest(ctx, { method: "GET", url, headers, signal: attempt.signal });
   const status = response.statusCode ?? 0;
   if (status < 200 || status > 299) {
-    const text = await bodyText(response).catch(() => "");
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    const responseHeaders = headersOf(response);
-    throw errorFromBody(status, parsed, operationOf(target), retryAfterSeconds({ headers: responseHeaders }));
+    const parsed = jsonOrUndefined(await bodyText(response).catch(() => ""));
+    throw errorFromBody(status, parsed, operationOf(target), retryAfterSeconds({ headers: headersOf(response) }));
   }
-  return { status, headers: headersOf(response), body: response };
+  return { headers: headersOf(response), body: response };
 }
 
 async function getWithFetch(
@@ -90,5 +83,5 @@ async function getWithFetch(
       ? await client.GET("/b2api/v4/b2_download_file_by_id", { ...init, params: { query: { fileId: target.fileId, ...query } } })
       : await client.GET("/file/{bucketName}/{fileName}", { ...init, params: { path: target, query } });
   if (!response.ok) throw await errorFromResponse(response, error, operationOf(target));
-  return { status: response.status, headers: response.headers, body: response.body as unknown as AsyncIterable<Uint8Array> | null };
+  return { headers: response.headers, body: response.body as unknown as AsyncIterable<Uint8Array> | null };
 }

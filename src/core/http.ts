@@ -88,16 +88,18 @@ export function retryAfterSeconds(response: { headers: Headers }): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
+/** A response body's JSON, or undefined when it is empty or not JSON (error bodies from proxies may be HTML). */
+export function jsonOrUndefined(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the B2Error of a non-2xx response (JSON body when there is one). */
 export async function errorFromResponse(response: Response, body: unknown, operation: string): Promise<B2Error> {
   let parsed = body;
-  if (parsed === undefined && response.bodyUsed === false) {
-    const text = await response.text().catch(() => "");
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-  }
+  if (parsed === undefined && response.bodyUsed === false) parsed = jsonOrUndefined(await response.text().catch(() => ""));
   return errorFromBody(response.status, parsed, operation, retryAfterSeconds(response));
 }

@@ -9,7 +9,7 @@ import { bodyText, bulkRequest, bulkTransport, headersOf } from "./bulk-http.js"
 import type { FileModel, PartModel, ServerSideEncryption, UploadSettings, UploadUrlModel } from "../models.js";
 import type { Context } from "./context.js";
 import { b2Encode } from "./encoding.js";
-import { Attempt, errorFromResponse, retryAfterSeconds } from "./http.js";
+import { Attempt, errorFromResponse, jsonOrUndefined, retryAfterSeconds } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, spendRetry } from "./retry.js";
 import type { UploadUrlPool } from "./upload-pool.js";
 import { checkFileInfo, checkFileName, checkInfoBudget, checkLastModifiedMillis } from "./validate.js";
@@ -143,13 +143,7 @@ async function postToUploadUrl<T>(
 async function postWithNode<T>(ctx: Context, url: string, operation: string, headers: Record<string, string>, body: UploadBody, attempt: Attempt): Promise<T> {
   const chunks = touching(body instanceof Uint8Array ? [body] : body.open(), attempt);
   const response = await bulkRequest(ctx, { method: "POST", url, headers, body: { length: bodyLength(body), chunks }, signal: attempt.signal });
-  const text = await bodyText(response);
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = jsonOrUndefined(await bodyText(response));
   const status = response.statusCode ?? 0;
   if (status < 200 || status > 299) throw errorFromBody(status, parsed, operation, retryAfterSeconds({ headers: headersOf(response) }));
   return parsed as T;
