@@ -7,6 +7,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
+import { chunkWritten } from "./buffer-ring.js";
 import type { Context } from "./context.js";
 
 export interface BulkBody {
@@ -51,7 +52,8 @@ export function bulkRequest(ctx: Context, req: BulkRequest): Promise<IncomingMes
     void (async () => {
       for await (const chunk of req.body!.chunks) {
         if (request.destroyed) return;
-        if (!request.write(chunk)) await drained(request);
+        // Once written, a chunk read into a reused buffer may be read into again (buffer-ring.ts).
+        if (!request.write(chunk, () => chunkWritten(chunk))) await drained(request);
       }
       request.end();
     })().catch((error: unknown) => request.destroy(error as Error));

@@ -12,6 +12,7 @@ import type { BucketState, FileState, PartsState } from "../handles.js";
 import { bodyLength, fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHeaders, type StreamedBody, type UploadBody } from "../upload.js";
 import { checkPartNumber, checkPartSize, checkRange } from "../validate.js";
 import { throttledProgress } from "../progress.js";
+import { BufferRing } from "../buffer-ring.js";
 import { sha1OfFile } from "../file-hashes.js";
 import { fileHandle } from "./handles.js";
 import { upload } from "./simple-upload.js";
@@ -52,15 +53,17 @@ async function readRange(handle: FileHandle, offset: number, length: number): Pr
   return buffer;
 }
 
-/** A range of an open file as an upload body: read afresh for every attempt, never held whole. */
-function fileRange(handle: FileHandle, offset: number, length: number): StreamedBody {
+/**
+ * A range of an open file as an upload body: read afresh for every attempt, never held whole,
+ * into buffers of `ring` (each reused once the transport has written it, see buffer-ring.ts).
+ */
+function fileRange(handle: FileHandle, offset: number, length: number, ring: BufferRing): StreamedBody {
   return {
     length,
     async *open() {
       for (let done = 0; done < length; ) {
-        // A fresh buffer per read: the transport may still hold the previous one.
-        const buffer = Buffer.allocUnsafe(Math.min(READ_SIZE, length - done));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset + done);
+        const buffer = ring.take();
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - done), offset + done);
         if (bytesRead === 0) throw new ValidationError("file shrank while being read", "b2_upload_part");
         done += bytesRead;
         yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
@@ -69,9 +72,16 @@ function fileRange(handle: FileHandle, offset: number, length: number): Streamed
   };
 }
 
+/** The SHA-1 of a range of an open file, read through one buffer. */
 async function sha1OfRange(handle: FileHandle, offset: number, length: number): Promise<string> {
   const hash = createHash("sha1");
-  for await (const chunk of fileRange(handle, offset, length).open()) hash.update(chunk);
+  const buffer = Buffer.allocUnsafe(Math.min(READ_SIZE, length));
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - done), offset + done);
+    if (bytesRead === 0) throw new ValidationError("file shrank while being read", "b2_upload_part");
+    hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+    done += bytesRead;
+  }
   return hash.digest("hex");
 }
 
@@ -209,12 +219,14 @@ async function uploadFileParts(
   const lanes = Math.min(settings.concurrency ?? ctx.options.concurrency, jobs.length);
   const progress = throttledProgress(settings.onProgress);
   progress(done, total);
+  // A few buffers per lane: one being read into, the ones the socket still holds.
+  const ring = new BufferRing(READ_SIZE, lanes * 4);
   const lane = async (): Promise<void> => {
     while (failure === undefined && next < jobs.length) {
       const job = jobs[next++] as PartJob;
       try {
         let most = 0;
-        const range = counted(fileRange(handle, job.offset, job.length), (n) => {
+        const range = counted(fileRange(handle, job.offset, job.length, ring), (n) => {
           if (n <= most) return;
           done += n - most;
           most = n;
