@@ -163,13 +163,14 @@ class BodyWorker {
  * How the work is spread over threads; the first worker also encrypts and writes. Per 64 MB on the 2-core machine
  * of bench/server-throughput.ts: SHA-1 ~50 ms, MD5 ~90 ms, write ~25 ms, AES-256-CTR ~55 ms, the copies into the
  * slots ~10 ms, the socket and HTTP work of the event loop ~50 ms.
- * - "md5-worker": SHA-1 on the event loop (as it copies), MD5 + encryption + write on one worker: two busy threads
- *   of about the same load; the fastest there (fewer threads than cores to share with the client).
- * - "two-workers": SHA-1 + encryption + write on one worker, MD5 on another: the event loop keeps to I/O.
+ * - "md5-worker": SHA-1 on the event loop (as it copies), MD5 + encryption + write on one worker.
+ * - "two-workers": SHA-1 + encryption + write on one worker, MD5 on another: the event loop keeps to I/O. The
+ *   default: MD5 (~730 MB/s, one stream, one core) is the ceiling of any layout, and here it runs alone.
  * - "one-worker": both hashes, encryption and write on one worker.
- * Measured (64 MB uploads, interleaved runs, medians): md5-worker ~300 MB/s, two-workers ~285, one-worker ~280,
- * everything on the event loop ~250. The body itself then arrives in ~130 ms per 64 MB: both cores are busy (the
- * hashes alone are ~140 ms of CPU), and MD5 (~730 MB/s, one stream, one core) is a floor for any layout.
+ * Measured with a bare node:http client (64 MB uploads, 9 rounds, medians, two runs each): two-workers 513 / 493
+ * MB/s, md5-worker 477 / 483, one-worker 423; a 1 GiB uploadFile in 4 parallel parts (3 runs, two runs each):
+ * two-workers ~385 MB/s, md5-worker ~375. With undici's fetch as the client (which takes about a core itself),
+ * md5-worker led: ~300 against ~285.
  */
 export type BodyLayout = "md5-worker" | "two-workers" | "one-worker";
 
@@ -187,7 +188,7 @@ export class BodyWorkers {
   /** For tests and diagnostics: bodies and bytes handed to the workers so far, workers that failed. */
   readonly stats = { jobs: 0, bytes: 0, workerFailures: 0 };
 
-  constructor(readonly layout: BodyLayout = "md5-worker") {}
+  constructor(readonly layout: BodyLayout = "two-workers") {}
 
   /** Starts the workers now rather than on the first large body (whose upload would wait for them). */
   warm(): void {
