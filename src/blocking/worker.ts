@@ -6,6 +6,7 @@
 import { workerData } from "node:worker_threads";
 import { installCallbacks } from "./callbacks.js";
 import { cloneable, encodeThrown } from "./error-codec.js";
+import { holdHeapReserve } from "./heap-reserve.js";
 import { FACTORY_SET, wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
 import { readyItems } from "../core/ready-items.js";
 import { prepareTransfer } from "./transfer.js";
@@ -22,6 +23,7 @@ interface OpenIterator {
   state: object;
 }
 
+holdHeapReserve();
 const init = (workerData as { init: WorkerInit }).init;
 const { port } = init;
 const flag = new Int32Array(init.flag);
