@@ -9,8 +9,9 @@
  * speed). The first worker also writes the file: it opens it on the job's first message and has closed it before it
  * answers `end` (or `drop`), so the file is never touched once a job is over.
  *
- * A worker that fails (errors or exits) fails every job it had with BodyWorkerFailed; a fresh worker serves the
- * next ones. A write error (disk full...) fails only its job, the same way.
+ * A worker that fails (errors, exits, or owes answers and stays silent for `stallMs`, a minute by default) fails
+ * every job it had with BodyWorkerFailed; a fresh worker serves the next ones. A write error (disk full...) fails
+ * only its job, the same way.
  */
 import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
@@ -103,19 +104,30 @@ type FromWorker =
   | { t: "error"; job: number; message: string }
   | { t: "dropped"; job: number };
 
+/** A worker owes no answer for longer than this while it has work: it is taken for hung and ended. */
+export const DEFAULT_STALL_MS = 60_000;
+
 /** One worker thread and the jobs it has open. */
 class BodyWorker {
   readonly worker: Worker;
   readonly jobs = new Map<number, BodyJob>();
   dead = false;
   private retired = false;
+  /** Answers owed per job ("data" → "free", "end" → "digest", "drop" → "dropped"), and since when it was last heard. */
+  private readonly owed = new Map<number, number>();
+  private heardAt = 0;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     readonly algs: HashName[],
     private readonly onDead: (w: BodyWorker) => void,
+    private readonly stallMs: number = DEFAULT_STALL_MS,
   ) {
     this.worker = new Worker(SOURCE, { eval: true, name: `b2kit-body-${algs.join("+")}` });
-    this.worker.on("message", (m: FromWorker) => this.jobs.get(m.job)?.heard(this, m));
+    this.worker.on("message", (m: FromWorker) => {
+      this.answered(m);
+      this.jobs.get(m.job)?.heard(this, m);
+    });
     // An uncaught error ends the thread: its jobs fail on "exit", once it can no longer touch their files.
     this.worker.on("error", (error) => {
       this.cause ??= error;
@@ -125,11 +137,50 @@ class BodyWorker {
     this.worker.unref();
   }
 
+  /** Counts an answer (a failed or dropped job owes nothing more: the worker ignores its late messages). */
+  private answered(m: FromWorker): void {
+    this.heardAt = Date.now();
+    if (m.t === "free") {
+      const n = (this.owed.get(m.job) ?? 1) - 1;
+      if (n > 0) this.owed.set(m.job, n);
+      else this.owed.delete(m.job);
+    } else {
+      this.owed.delete(m.job);
+    }
+    if (this.owed.size === 0) this.stopWatchdog();
+  }
+
+  /**
+   * Ends a worker that owes answers and has said nothing for `stallMs` (a write stuck on a dead
+   * disk, say): its jobs then fail as for a crash (the clients get a 500 and retry), and a fresh
+   * worker takes the next bodies. Without this, every upload it held would hang.
+   */
+  private owe(job: number): void {
+    if (this.owed.size === 0) this.heardAt = Date.now();
+    this.owed.set(job, (this.owed.get(job) ?? 0) + 1);
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      if (this.owed.size === 0 || Date.now() - this.heardAt < this.stallMs) return;
+      // Its jobs fail now, not on "exit": a thread stuck in a system call ends only once the call returns.
+      // A late write of that thread goes to a temp file already removed.
+      this.die(new Error(`no answer for ${this.stallMs} ms`));
+      void this.worker.terminate();
+    }, Math.max(10, Math.min(1000, this.stallMs / 4)));
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
   private cause: Error | undefined;
 
   private die(cause: Error): void {
     if (this.dead) return;
     this.dead = true;
+    this.stopWatchdog();
+    this.owed.clear();
     if (!this.retired) this.onDead(this);
     if (this.jobs.size > 0 && !this.retired)
       console.error(`b2kit server: body worker (${this.algs.join(", ")}) failed (${cause.message}); the ${this.jobs.size} upload(s) it had fail`);
@@ -144,8 +195,10 @@ class BodyWorker {
     await this.worker.terminate();
   }
 
-  post(message: unknown): void {
-    if (!this.dead) this.worker.postMessage(message);
+  post(message: { t: string; job: number; [k: string]: unknown }): void {
+    if (this.dead) return;
+    if (message.t === "data" || message.t === "end" || message.t === "drop") this.owe(message.job);
+    this.worker.postMessage(message);
   }
 
   /** Keeps the process alive only while a job is open (an idle pool never holds the process). */
@@ -188,7 +241,11 @@ export class BodyWorkers {
   /** For tests and diagnostics: bodies and bytes handed to the workers so far, workers that failed. */
   readonly stats = { jobs: 0, bytes: 0, workerFailures: 0 };
 
-  constructor(readonly layout: BodyLayout = "two-workers") {}
+  constructor(
+    readonly layout: BodyLayout = "two-workers",
+    /** `stallMs`: how long a worker with work may stay silent before it is ended (DEFAULT_STALL_MS). */
+    private readonly options: { stallMs?: number } = {},
+  ) {}
 
   /** Starts the workers now rather than on the first large body (whose upload would wait for them). */
   warm(): void {
@@ -208,12 +265,16 @@ export class BodyWorkers {
   }
 
   private spawn(algs: HashName[]): BodyWorker {
-    return new BodyWorker(algs, (dead) => {
-      this.stats.workerFailures++;
-      const i = this.workers?.indexOf(dead) ?? -1;
-      // Replaced right away: the jobs that follow go to a fresh worker.
-      if (i >= 0 && this.workers) this.workers[i] = this.spawn(dead.algs);
-    });
+    return new BodyWorker(
+      algs,
+      (dead) => {
+        this.stats.workerFailures++;
+        const i = this.workers?.indexOf(dead) ?? -1;
+        // Replaced right away: the jobs that follow go to a fresh worker.
+        if (i >= 0 && this.workers) this.workers[i] = this.spawn(dead.algs);
+      },
+      this.options.stallMs,
+    );
   }
 
   /** A new body: hashed, and written to `file` (encrypted when it has a key). */

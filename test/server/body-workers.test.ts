@@ -136,6 +136,38 @@ describe.each(["md5-worker", "two-workers", "one-worker"] as const)("Blobs.write
   });
 });
 
+describe("a body worker that stops answering", () => {
+  const dir = mkdtempSync(join(tmpdir(), "b2kit-hung-"));
+  const pool = new BodyWorkers("two-workers", { stallMs: 1_000 });
+  const blobs = new Blobs(dir, { bodyWorkers: pool, offThreadFrom: 0 });
+  afterAll(async () => {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is ended after stallMs of silence with work owed: its bodies fail with BodyWorkerFailed, no file is left, fresh workers take the next", async () => {
+    const content = randomBytes(3 << 20);
+    const failures = pool.stats.workerFailures;
+    pool.stallWorkers(20_000); // both threads stuck far longer than the second allowed
+    const started = Date.now();
+    await expect(blobs.write(trickle(content, 65_536))).rejects.toThrow(/no answer for 1000 ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(pool.stats.workerFailures - failures).toBe(2);
+    expect(readdirSync(join(dir, "tmp"))).toEqual([]);
+    const w = await blobs.write(trickle(content, 65_536));
+    expect([w.sha1, w.md5]).toEqual([sha1(content), md5(content)]);
+  });
+
+  it("a slow worker that still answers within stallMs is left alone", async () => {
+    const content = randomBytes(3 << 20);
+    const failures = pool.stats.workerFailures;
+    pool.stallWorkers(100);
+    const w = await blobs.write(trickle(content, 65_536));
+    expect([w.sha1, w.md5]).toEqual([sha1(content), md5(content)]);
+    expect(pool.stats.workerFailures).toBe(failures);
+  });
+});
+
 describe("b2_upload_file hashed off-thread (server in this process)", () => {
   let dataDir: string;
   let running: Running;
