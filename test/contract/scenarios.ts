@@ -3,15 +3,15 @@
  * hierarchies against the Prism mock. `target` picks the handle from a client; `args` are the
  * method's arguments (spec-valid, so Prism accepts them).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../support/scratch.js";
 
 export const BUCKET_ID = "4a48fe8875c6214145260818";
 export const FILE_ID = "4_z4a48fe8875c6214145260818_f1000000000000001_d20240101_m000000_c002_v0001000_t0000";
 export const KEY_ID = "002a48fe8875c620000000003";
 
-const scratch = mkdtempSync(join(tmpdir(), "b2kit-contract-"));
+const scratch = scratchDir("b2kit-contract-");
 export const smallFile = join(scratch, "small.txt");
 writeFileSync(smallFile, "hello, contract test\n");
 export const savePath = (tag: string): string => join(scratch, `saved-${tag}.bin`);

@@ -1,14 +1,14 @@
 /** The pre-hash pass: the whole-file SHA-1, read ahead in 4 MiB pieces. */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sha1OfFile } from "../../src/core/file-hashes.js";
+import { scratchDir } from "../support/scratch.js";
 
 const sha1 = (b: Uint8Array): string => createHash("sha1").update(b).digest("hex");
-const dir = mkdtempSync(join(tmpdir(), "b2kit-hashes-"));
+const dir = scratchDir("b2kit-hashes-");
 
 async function withFile<T>(data: Uint8Array, fn: (handle: Awaited<ReturnType<typeof open>>) => Promise<T>): Promise<T> {
   const path = join(dir, `f-${data.length}-${Math.random()}`);

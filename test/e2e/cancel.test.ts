@@ -1,13 +1,13 @@
 /** Cancellation with AbortSignal (Awaiting): in-flight requests stop; a started large file stays resumable. */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AwaitingBucket } from "../../src/index.js";
 import { clearFaults, client, count, failure, injectFault, journal, startLocal, uniqueName, type Server } from "./support.js";
+import { scratchDir } from "../support/scratch.js";
 
-const scratch = mkdtempSync(join(tmpdir(), "b2kit-cancel-"));
+const scratch = scratchDir("b2kit-cancel-");
 let server: Server;
 let bucket: AwaitingBucket;
 const b2 = () => client("Awaiting", server, { concurrency: 2 });

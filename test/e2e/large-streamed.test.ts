@@ -4,12 +4,12 @@
  * shrinks mid-upload.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError, type Awaiting, type AwaitingBucket } from "../../src/index.js";
 import { clearFaults, clearJournal, client, count, failure, flavors, injectFault, journal, startLocal, uniqueName, type Server } from "./support.js";
+import { scratchDir } from "../support/scratch.js";
 
 async function collect<T>(items: AsyncIterable<T> | Iterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -17,7 +17,7 @@ async function collect<T>(items: AsyncIterable<T> | Iterable<T>): Promise<T[]> {
   return out;
 }
 const sha1 = (data: Uint8Array): string => createHash("sha1").update(data).digest("hex");
-const scratch = mkdtempSync(join(tmpdir(), "b2kit-streamed-"));
+const scratch = scratchDir("b2kit-streamed-");
 
 let server: Server;
 beforeAll(async () => {

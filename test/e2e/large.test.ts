@@ -1,14 +1,14 @@
 /** Conformance: large files — parts, concurrency, copy_part, resume, streams, parallel ranged downloads. */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Awaiting, type AwaitingBucket } from "../../src/index.js";
 import { clearFaults, clearJournal, client, count, failure, flavors, injectFault, journal, startLocal, uniqueName, type Server } from "./support.js";
+import { scratchDir } from "../support/scratch.js";
 
 const sha1 = (data: Uint8Array): string => createHash("sha1").update(data).digest("hex");
-const scratch = mkdtempSync(join(tmpdir(), "b2kit-large-"));
+const scratch = scratchDir("b2kit-large-");
 
 let server: Server;
 beforeAll(async () => {

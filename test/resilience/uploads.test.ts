@@ -5,8 +5,7 @@
  * duplicate), a lost b2_finish_large_file response, and the upload test modes.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Forbidden, RequestAttemptsFailed, type AwaitingBucket } from "../../src/index.js";
@@ -32,8 +31,9 @@ import {
   type JournalEntry,
   type Server,
 } from "./support.js";
+import { scratchDir } from "../support/scratch.js";
 
-const scratch = mkdtempSync(join(tmpdir(), "b2kit-resilience-"));
+const scratch = scratchDir("b2kit-resilience-");
 
 let server: Server;
 beforeAll(async () => {
