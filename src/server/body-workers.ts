@@ -105,7 +105,7 @@ type FromWorker =
   | { t: "dropped"; job: number };
 
 /** A worker owes no answer for longer than this while it has work: it is taken for hung and ended. */
-export const DEFAULT_STALL_MS = 60_000;
+const DEFAULT_STALL_MS = 60_000;
 
 /** One worker thread and the jobs it has open. */
 class BodyWorker {

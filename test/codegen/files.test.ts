@@ -7,9 +7,9 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generate, staleFiles, writeFiles } from "../../codegen/generate.mjs";
+import { scratchDir } from "../support/scratch.js";
 
-const dir = mkdtempSync(join(tmpdir(), "b2kit-codegen-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir("b2kit-codegen-");
 const base = pathToFileURL(`${dir}/`);
 const files = { "generated/a.ts": "export const a = 1;\n", "generated/b.ts": "export const b = 2;\n" };
 

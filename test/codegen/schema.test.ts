@@ -1,14 +1,13 @@
 /** Generator: openapi-typescript output (binary bodies as bytes/streams, root types) on a tiny spec. */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readSpec } from "../../codegen/analyse.mjs";
 import { binaryTransform, schemaSource } from "../../codegen/gen-types.mjs";
+import { scratchDir } from "../support/scratch.js";
 
-const dir = mkdtempSync(join(tmpdir(), "b2kit-codegen-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir("b2kit-codegen-");
 
 const tinySpec = `openapi: 3.1.0
 info: { title: tiny, version: "1" }

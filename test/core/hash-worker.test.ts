@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FileHashFollower } from "../../src/core/hash-worker.js";
+import { scratchDir } from "../support/scratch.js";
 
-const dir = mkdtempSync(join(tmpdir(), "b2kit-hashworker-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir("b2kit-hashworker-");
 
 describe("FileHashFollower", () => {
   it("hashes a file as it grows, reading only what was announced as written", async () => {
