@@ -51,7 +51,8 @@ export function fileInfoOf(settings: UploadSettings, extra: Record<string, strin
 /** Validates settings and builds the headers of a simple upload (all but the SHA-1). */
 export function uploadHeaders(settings: UploadSettings, operation: string): Record<string, string> {
   checkFileName(settings.fileName, operation);
-  checkFileInfo(settings.fileInfo, operation);
+  // The custom info and the b2-* infos the settings make (contentDisposition…), checked alike.
+  checkFileInfo(fileInfoOf(settings), operation);
   const headers: Record<string, string> = {
     "X-Bz-File-Name": b2Encode(settings.fileName),
     "Content-Type": settings.contentType ?? "b2/x-auto",

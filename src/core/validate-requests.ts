@@ -4,8 +4,9 @@
  * where they enter (upload.ts, download.ts, ops/*).
  */
 import { ValidationError } from "../errors.js";
+import { servedHeaderProblem } from "../header-grammar.js";
 import { checkCorsRules, checkLifecycleRules, checkNotificationRules } from "./validate-rules.js";
-import { checkBucketName, checkCapabilities, checkDuration, checkFileInfo, checkFileName, checkInfoBudget, checkKeyName, checkPageSize } from "./validate.js";
+import { checkBucketName, checkCapabilities, checkDownloadOverrides, checkDuration, checkFileInfo, checkFileName, checkInfoBudget, checkKeyName, checkPageSize } from "./validate.js";
 
 type Body = Record<string, unknown>;
 type Check = (body: Body, operation: string) => void;
@@ -18,6 +19,10 @@ const MAX_DOWNLOAD_AUTH_SECONDS = 604_800;
 function bucketRules(body: Body, operation: string): void {
   if (body["lifecycleRules"] !== undefined) checkLifecycleRules(body["lifecycleRules"], operation);
   if (body["corsRules"] !== undefined) checkCorsRules(body["corsRules"], operation);
+  const info = body["bucketInfo"] as Record<string, unknown> | undefined;
+  const cache = info?.["Cache-Control"];
+  const problem = typeof cache === "string" ? servedHeaderProblem("Cache-Control", cache) : undefined;
+  if (problem) throw new ValidationError(`invalid bucketInfo Cache-Control ${JSON.stringify(cache)}: ${problem}`, operation);
   const type = body["bucketType"];
   if (type !== undefined && type !== "allPublic" && type !== "allPrivate") {
     throw new ValidationError(`invalid bucketType ${JSON.stringify(type)}: allPublic or allPrivate`, operation);
@@ -46,6 +51,7 @@ const checks: Record<string, Check> = {
   b2_get_download_authorization(body, op) {
     if (typeof body["fileNamePrefix"] !== "string") throw new ValidationError("invalid fileNamePrefix: a string is required (\"\" for every file)", op);
     checkDuration(body["validDurationInSeconds"], 1, MAX_DOWNLOAD_AUTH_SECONDS, "download authorization validDurationInSeconds", op);
+    checkDownloadOverrides(body, op);
   },
   b2_set_bucket_notification_rules(body, op) {
     checkNotificationRules(body["eventNotificationRules"], op);

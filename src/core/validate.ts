@@ -3,6 +3,7 @@
  * is a `ValidationError` whose message names the rule.
  */
 import { ValidationError } from "../errors.js";
+import { INFO_HEADERS, OVERRIDE_HEADERS, servedHeaderProblem } from "../header-grammar.js";
 
 const utf8Length = (s: string): number => Buffer.byteLength(s, "utf8");
 
@@ -44,13 +45,6 @@ export function checkPartNumber(partNumber: number, operation?: string): void {
 const INFO_KEY = /^[A-Za-z0-9\-_.`~!#$%^&*'|+]{1,50}$/;
 const LONE_SURROGATE = /[\ud800-\udfff]/;
 const hasLoneSurrogate = (s: string): boolean => LONE_SURROGATE.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""));
-const ALLOWED_B2_INFO = new Set([
-  "b2-content-disposition",
-  "b2-content-language",
-  "b2-expires",
-  "b2-cache-control",
-  "b2-content-encoding",
-]);
 
 /** fileInfo keys: at most 50 bytes of letters, digits and B2's special characters; `b2-` reserved. */
 export function checkFileInfo(fileInfo: Record<string, string> | undefined, operation?: string): void {
@@ -59,10 +53,14 @@ export function checkFileInfo(fileInfo: Record<string, string> | undefined, oper
     if (!INFO_KEY.test(key) || utf8Length(key) > 50) {
       throw new ValidationError(`invalid fileInfo key ${JSON.stringify(key)}: at most 50 bytes of letters, digits and - _ . \` ~ ! # $ % ^ & * ' | +`, operation);
     }
-    if (key.toLowerCase().startsWith("b2-") && !ALLOWED_B2_INFO.has(key.toLowerCase())) {
+    const served = INFO_HEADERS[key.toLowerCase()];
+    if (key.toLowerCase().startsWith("b2-") && !served) {
       throw new ValidationError(`invalid fileInfo key ${JSON.stringify(key)}: names starting with 'b2-' are reserved`, operation);
     }
     if (typeof value !== "string") throw new ValidationError(`fileInfo value of ${JSON.stringify(key)} must be a string`, operation);
+    // B2 serves these as real headers on download and holds them to that header's grammar.
+    const problem = served ? servedHeaderProblem(served, value) : undefined;
+    if (problem) throw new ValidationError(`invalid fileInfo ${key} ${JSON.stringify(value)}: ${problem}`, operation);
     if (hasLoneSurrogate(value)) throw new ValidationError(`fileInfo value of ${JSON.stringify(key)} must be valid UTF-8 (no unpaired surrogates)`, operation);
     if (key.toLowerCase() === "src_last_modified_millis") checkLastModifiedMillis(value, operation);
   }
@@ -134,5 +132,19 @@ export function checkPageSize(value: unknown, max: number, what: string, operati
 export function checkPartSize(size: number, operation?: string): void {
   if (size < 1 || size > 5_000_000_000) {
     throw new ValidationError(`invalid part size ${size}: a part is 1 byte to 5 GB`, operation);
+  }
+}
+
+/**
+ * Download overrides (`b2ContentDisposition`, …) become response headers: B2 holds each to that
+ * header's grammar (a download or a download authorization with a bad one is refused).
+ */
+export function checkDownloadOverrides(settings: Record<string, unknown>, operation?: string): void {
+  for (const [name, header] of Object.entries(OVERRIDE_HEADERS)) {
+    const value = settings[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") throw new ValidationError(`invalid ${name}: must be a string`, operation);
+    const problem = servedHeaderProblem(header, value);
+    if (problem) throw new ValidationError(`invalid ${name} ${JSON.stringify(value)}: ${problem}`, operation);
   }
 }

@@ -1,5 +1,6 @@
 /** File names, file info and their percent-encoding in headers (B2 string-encoding rules; `+` decodes to space). */
 import { badRequest } from "./errors.js";
+import { INFO_HEADERS, servedHeaderProblem } from "../header-grammar.js";
 
 export function decodeHeader(value: string, field: string): string {
   try {
@@ -32,7 +33,6 @@ export function checkSrcLastModifiedMillis(value: string, field: string): string
   return value;
 }
 
-const KNOWN_B2_INFO = new Set(["b2-content-disposition", "b2-content-language", "b2-expires", "b2-cache-control", "b2-content-encoding"]);
 
 /**
  * fileInfo keys (lowercased) and values, with B2's size budget for name + info. `field` names an entry in messages
@@ -50,7 +50,13 @@ export function checkFileInfo(
     const key = rawKey.toLowerCase();
     if (typeof value !== "string") throw badRequest(`fileInfo.${key}: must be a string`);
     if (Buffer.byteLength(key) > 50 || !/^[a-z0-9\-_.`~!#$%^&*'|+]+$/.test(key)) throw badRequest(`fileInfo.${key}: invalid key name`);
-    if (key.startsWith("b2-") && !KNOWN_B2_INFO.has(key)) throw badRequest(`fileInfo.${key}: unknown b2- key`);
+    if (key.startsWith("b2-")) {
+      const served = INFO_HEADERS[key];
+      if (!served) throw badRequest(`fileInfo.${key}: unknown b2- key`);
+      // Served back as a real header on download: B2 holds it to that header's grammar.
+      const problem = servedHeaderProblem(served, value);
+      if (problem) throw badRequest(`${field(key)}: ${problem}`);
+    }
     if (key === "src_last_modified_millis") checkSrcLastModifiedMillis(value, field(key));
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
     out[key] = value;
@@ -68,6 +74,8 @@ const TYPES: Record<string, string> = {
 
 /** `b2/x-auto`: a type from the name's extension, else application/octet-stream. */
 export function resolveContentType(contentType: string, fileName: string): string {
+  // Served back as the Content-Type header: only what a header can carry.
+  if (!/^[\t\x20-\x7e]+$/.test(contentType)) throw badRequest("contentType: visible ASCII characters only");
   if (contentType !== "b2/x-auto") return contentType;
   const ext = /\.([A-Za-z0-9]+)$/.exec(fileName)?.[1]?.toLowerCase();
   return (ext && TYPES[ext]) ?? "application/octet-stream";

@@ -60,6 +60,12 @@ const cases: Case[] = [
   ["large file start: src_last_modified_millis not a number", /base-10/, (b2) => bucket(b2).createPart({ fileName: "f", fileInfo: { src_last_modified_millis: "" } })],
   ["large file start: info over 7000 bytes", /at most 7000/, (b2) => bucket(b2).createPart({ fileName: "f", fileInfo: { big: "v".repeat(7000) } })],
   ["copy: bad fileInfo key", /fileInfo key/, (b2) => file(b2).copy({ fileName: "c", metadataDirective: "REPLACE", contentType: "text/plain", fileInfo: { "a b": "x" } })],
+  // Values B2 serves as real headers (b2-* infos, download overrides), held to their grammars
+  ["contentDisposition with a raw non-ASCII file name", /filename|token|quoted/, (b2) => bucket(b2).upload({ fileName: "f", contentDisposition: 'attachment; filename="自由.txt"' }, bytes(1))],
+  ["b2-expires info that is not an HTTP date", /HTTP date/, (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { "b2-expires": "tomorrow" } }, bytes(1))],
+  ["large file start: b2-cache-control info with a line break", /directives/, (b2) => bucket(b2).createPart({ fileName: "f", fileInfo: { "b2-cache-control": "no-cache\r\nX-Evil: 1" } })],
+  ["download authorization: b2ContentLanguage not a language tag", /language tags/, (b2) => bucket(b2).downloadAuthorization({ fileNamePrefix: "", validDurationInSeconds: 60, b2ContentLanguage: "en_US" })],
+  ["bucket Cache-Control info with a non-ASCII value", /directives/, (b2) => b2.createBucket({ bucketName: "good-bucket-1", bucketInfo: { "Cache-Control": "max-age=\u00e9" } })],
   // Bucket names
   ["bucket name too short", /6 to 63/, (b2) => b2.createBucket({ bucketName: "abc" })],
   ["bucket name too long", /6 to 63/, (b2) => b2.createBucket({ bucketName: "a".repeat(64) })],

@@ -7,12 +7,17 @@ import { newId } from "../state.js";
 import type { Ctx, OpDef } from "../types.js";
 import { bucketJson } from "../wire.js";
 import { requireAccount } from "./keys.js";
+import { servedHeaderProblem } from "../../header-grammar.js";
 
 function checkInfo(info: unknown): Record<string, string> {
   if (typeof info !== "object" || info === null || Array.isArray(info)) throw badRequest("bucketInfo: must be an object");
   const entries = Object.entries(info);
   if (entries.length > 10) throw badRequest("bucketInfo: at most 10 entries");
   for (const [k, v] of entries) if (typeof v !== "string") throw badRequest(`bucketInfo.${k}: must be a string`);
+  // The bucket's Cache-Control is served on its downloads.
+  const cache = (info as Record<string, string>)["Cache-Control"];
+  const problem = cache === undefined ? undefined : servedHeaderProblem("Cache-Control", cache);
+  if (problem) throw badRequest(`bucketInfo.Cache-Control: ${problem}`);
   return info as Record<string, string>;
 }
 

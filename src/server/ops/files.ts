@@ -11,6 +11,7 @@ import { fileJson } from "../wire.js";
 import { removeLargeFile } from "./large.js";
 import { parseRange } from "./range.js";
 import { effectiveSse, fileId, insertFile } from "./upload.js";
+import { OVERRIDE_HEADERS, servedHeaderProblem } from "../../header-grammar.js";
 
 /** Unknown ids: 400 for ids that could never be ours, 404 for well-formed ones that are gone. */
 export function lookup(ctx: Ctx, id: unknown): FileRow {
@@ -158,7 +159,6 @@ function updateLegalHold(ctx: Ctx): { json: unknown } {
   return { json: { fileId: file.fileId, fileName: file.fileName, legalHold: hold } };
 }
 
-const OVERRIDES = ["b2ContentDisposition", "b2ContentLanguage", "b2Expires", "b2CacheControl", "b2ContentEncoding", "b2ContentType"];
 
 function getDownloadAuthorization(ctx: Ctx): { json: unknown } {
   const { state, body } = ctx;
@@ -171,7 +171,15 @@ function getDownloadAuthorization(ctx: Ctx): { json: unknown } {
   const duration = body["validDurationInSeconds"];
   if (typeof duration !== "number" || !Number.isInteger(duration) || duration < 1 || duration > 604_800)
     throw badRequest("validDurationInSeconds: an integer from 1 to 604800");
-  const overrides = Object.fromEntries(OVERRIDES.filter((k) => typeof body[k] === "string").map((k) => [k, body[k]]));
+  const overrides: Record<string, string> = {};
+  for (const [k, header] of Object.entries(OVERRIDE_HEADERS)) {
+    const value = body[k];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") throw badRequest(`${k}: must be a string`);
+    const problem = servedHeaderProblem(header, value);
+    if (problem) throw badRequest(`${k}: ${problem}`);
+    overrides[k] = value;
+  }
   const token = `3_${randomBytes(24).toString("base64url")}`;
   state.db
     .prepare("INSERT INTO download_auths (token, keyId, bucketId, prefix, expires, overrides) VALUES (?, ?, ?, ?, ?, ?)")

@@ -94,6 +94,7 @@ async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
   const strict = sse.stored !== null || lockOf(bucket).isFileLockEnabled;
   const fileInfo = checkFileInfo(infoFromHeaders(req.headers), fileName, strict, (key) => `X-Bz-Info-${key}`);
   const custom = req.headers["x-bz-custom-upload-timestamp"];
+  const contentType = resolveContentType(rawType, fileName); // refused before any byte is stored
   const got = await receive(state, req, state.limits.maxUploadSize, atRestFor(sse.stored, sse.key));
   const row = insertFile(state, {
     fileId: fileId(bucket.bucketId),
@@ -103,7 +104,7 @@ async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
     contentLength: got.segment.length,
     contentSha1: got.reportedSha1,
     contentMd5: got.md5,
-    contentType: resolveContentType(rawType, fileName),
+    contentType,
     fileInfo: JSON.stringify(fileInfo),
     uploadTimestamp: typeof custom === "string" && /^\d+$/.test(custom) ? Number(custom) : now,
     sse: sse.stored ? JSON.stringify(sse.stored) : null,
