@@ -22,7 +22,7 @@ function readAt(handle: FileHandle, buffer: Buffer, offset: number, length: numb
  * SHA-1 (hex) of the first `size` bytes of an open file. Two buffers take turns (one being read
  * into while the other is hashed): fresh ones per read cost page faults and GC.
  */
-export async function sha1OfFile(handle: FileHandle, size: number): Promise<string> {
+export async function sha1OfFile(handle: FileHandle, size: number, signal?: AbortSignal): Promise<string> {
   const hash = createHash("sha1");
   const buffers = [Buffer.allocUnsafeSlow(Math.min(READ_SIZE, size)), Buffer.allocUnsafeSlow(Math.min(READ_SIZE, size))];
   let turn = 0;
@@ -35,6 +35,7 @@ export async function sha1OfFile(handle: FileHandle, size: number): Promise<stri
   let pending = next(0);
   for (let offset = 0; pending; ) {
     const bytes = await pending;
+    signal?.throwIfAborted(); // a second of hashing per GiB: an abort must not wait for the end
     offset += bytes.length;
     // The other buffer is free again: its bytes were hashed on the previous turn.
     pending = next(offset);

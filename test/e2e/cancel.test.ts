@@ -58,6 +58,39 @@ describe("AbortSignal", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  // Each step of an upload that talks to B2 stops on an abort, not only the transfers.
+  it.each([
+    ["b2_list_unfinished_large_files", "uploadFile"],
+    ["b2_start_large_file", "uploadFile"],
+    ["b2_get_upload_part_url", "uploadFile"],
+    ["b2_finish_large_file", "uploadFile"],
+    ["b2_get_upload_url", "upload"],
+  ] as const)("an abort while %s stalls rejects at once (%s) and sends nothing more", async (op, method) => {
+    const path = join(scratch, `stalled-${op}.bin`);
+    const data = randomBytes(8000);
+    writeFileSync(path, data);
+    // A fresh client: no pooled upload URLs.
+    const fresh = client("Awaiting", server, { concurrency: 2 });
+    const target = fresh.bucket(bucket.bucketId);
+    await fresh.authorize();
+    await injectFault(server, { op, wire: "stall", stallMs: 4000, count: 10 });
+    const before = (await journal(server)).length;
+    const controller = new AbortController();
+    const started = Date.now();
+    const settings = { fileName: `stalled-${op}.bin`, signal: controller.signal };
+    const pending = method === "upload" ? target.upload(settings, data) : target.uploadFile(settings, path);
+    setTimeout(() => controller.abort(new Error("user cancelled")), 300);
+    const error = await failure(() => pending);
+    expect((error as Error).message).toBe("user cancelled");
+    expect(Date.now() - started).toBeLessThan(2500); // did not wait for the stalled step
+    const after = (await journal(server)).slice(before).map((e) => e.op);
+    await clearFaults(server);
+    // Nothing that would come after the stalled step was sent.
+    const later = { b2_list_unfinished_large_files: "b2_start_large_file", b2_start_large_file: "b2_get_upload_part_url", b2_get_upload_part_url: "b2_upload_part", b2_finish_large_file: "b2_get_file_info", b2_get_upload_url: "b2_upload_file" }[op];
+    expect(after).not.toContain(later);
+    await fresh.close();
+  });
+
   it("rejects immediately with an already-aborted signal and sends nothing", async () => {
     const controller = new AbortController();
     controller.abort(new Error("never started"));

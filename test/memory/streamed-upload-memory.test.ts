@@ -1,6 +1,6 @@
 /**
  * Peak memory of a streamed upload does not grow with the file: the same upload (part size 5 MB,
- * concurrency 4) of a 64 MiB and a 256 MiB file, each in a fresh child process, must peak within
+ * concurrency 4; or one request, allowParts false) of a 64 MiB and a 256 MiB file, each in a fresh child process, must peak within
  * 40 MiB of each other. An SDK that buffered whole files (or all parts) would grow by ~192 MiB.
  */
 import { execFile } from "node:child_process";
@@ -37,7 +37,7 @@ async function writeRandom(path: string, size: number): Promise<void> {
   }
 }
 
-async function peakOf(method: "uploadFile" | "uploadStream", path: string, size: number): Promise<number> {
+async function peakOf(method: "uploadFile" | "uploadStream" | "uploadFileWhole", path: string, size: number): Promise<number> {
   const args = {
     url: server.url,
     keyId: server.keyId,
@@ -73,7 +73,8 @@ afterAll(async () => {
 });
 
 describe("streamed upload memory", () => {
-  for (const method of ["uploadFile", "uploadStream"] as const) {
+  // uploadFileWhole: uploadFile with allowParts false, one b2_upload_file streamed from disk.
+  for (const method of ["uploadFile", "uploadStream", "uploadFileWhole"] as const) {
     it(`${method}: peak RSS of 256 MiB is within 40 MiB of 64 MiB`, async () => {
       const small = await peakOf(method, join(work, "small"), SMALL);
       const large = await peakOf(method, join(work, "large"), LARGE);

@@ -2,9 +2,19 @@
  * Bad input: every rule B2's documented limits make checkable is refused before any request
  * (not even an authorization) with a ValidationError whose message names the rule.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError, type NotificationRule } from "../../src/index.js";
 import { clearJournal, client, failure, flavors, journal, startLocal, type Awaiting, type Server } from "./support.js";
+import { scratchDir } from "../support/scratch.js";
+
+const scratch = scratchDir("b2kit-bad-input-");
+const localFile = (): string => {
+  const path = join(scratch, "local.bin");
+  writeFileSync(path, new Uint8Array(20_000));
+  return path;
+};
 
 let server: Server;
 beforeAll(async () => {
@@ -45,6 +55,10 @@ const cases: Case[] = [
   ["copy: bad file name", /start or end/, (b2) => file(b2).copy({ fileName: "/copy" })],
   ["delete: bad file name", /1024 bytes/, (b2) => file(b2).delete("x".repeat(1025))],
   ["download by name: bad file name", /'\/\/'/, (b2) => b2.downloadByName("good-bucket", "a//b")],
+  ["uploadFile: bad file name", /'\/\/'/, (b2) => bucket(b2).uploadFile({ fileName: "a//b" }, localFile())],
+  ["uploadFile: bad b2-* info", /HTTP date/, (b2) => bucket(b2).uploadFile({ fileName: "f", expires: "soon" }, localFile())],
+  ["uploadFile: concurrency 0", /concurrency 0/, (b2) => bucket(b2).uploadFile({ fileName: "f", concurrency: 0 }, localFile())],
+  ["uploadFile: concurrency 1.5", /concurrency 1.5/, (b2) => bucket(b2).uploadFile({ fileName: "f", concurrency: 1.5 }, localFile())],
   // fileInfo and the header budget
   ["fileInfo key with a space", /fileInfo key/, (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { "has space": "x" } }, bytes(1))],
   ["fileInfo key over 50 bytes", /50 bytes/, (b2) => bucket(b2).upload({ fileName: "f", fileInfo: { ["k".repeat(51)]: "x" } }, bytes(1))],

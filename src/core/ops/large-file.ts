@@ -15,7 +15,7 @@ import { throttledProgress } from "../progress.js";
 import { BufferRing } from "../buffer-ring.js";
 import { sha1OfFile } from "../file-hashes.js";
 import { fileHandle } from "./handles.js";
-import { upload } from "./simple-upload.js";
+import { upload, uploadStreamed } from "./simple-upload.js";
 
 const MAX_PARTS = 10_000;
 const MAX_SIMPLE_UPLOAD = 5_000_000_000;
@@ -167,7 +167,7 @@ export async function uploadPart(
       operation: "b2_upload_part",
       pool: ctx.partUrls,
       key: fileId,
-      fetchUrl: () => ctx.api.call<UploadUrlModel>("b2_get_upload_part_url", { fileId }),
+      fetchUrl: () => ctx.api.call<UploadUrlModel>("b2_get_upload_part_url", { fileId }, signal),
     },
     headers,
     data,
@@ -179,12 +179,12 @@ export async function uploadPart(
  * Finishes a large file. A 400 can mean an earlier attempt already finished it (its response
  * was lost): B2's advice is to check b2_get_file_info before reporting a failure.
  */
-export async function finishLargeFile(ctx: Context, fileId: string, partSha1Array: string[]): Promise<FileModel> {
+export async function finishLargeFile(ctx: Context, fileId: string, partSha1Array: string[], signal?: AbortSignal): Promise<FileModel> {
   try {
-    return await ctx.api.call<FileModel>("b2_finish_large_file", { fileId, partSha1Array });
+    return await ctx.api.call<FileModel>("b2_finish_large_file", { fileId, partSha1Array }, signal);
   } catch (error) {
     if (!(error instanceof BadRequest)) throw error;
-    const info = await ctx.api.call<FileModel>("b2_get_file_info", { fileId }).catch(() => undefined);
+    const info = await ctx.api.call<FileModel>("b2_get_file_info", { fileId }, signal).catch(() => undefined);
     if (info && info.action === "upload") return info;
     throw error;
   } finally {
@@ -223,6 +223,10 @@ async function uploadFileParts(
   const ring = new BufferRing(READ_SIZE, lanes * 4);
   const lane = async (): Promise<void> => {
     while (failure === undefined && next < jobs.length) {
+      if (settings.signal?.aborted) {
+        failure ??= settings.signal.reason;
+        break;
+      }
       const job = jobs[next++] as PartJob;
       try {
         let most = 0;
@@ -257,7 +261,7 @@ function partJobs(size: number, partSize: number, firstPart: number): PartJob[] 
   return jobs;
 }
 
-async function listAllParts(ctx: Context, fileId: string): Promise<PartModel[]> {
+async function listAllParts(ctx: Context, fileId: string, signal?: AbortSignal): Promise<PartModel[]> {
   const parts: PartModel[] = [];
   let startPartNumber: number | null | undefined;
   do {
@@ -265,7 +269,7 @@ async function listAllParts(ctx: Context, fileId: string): Promise<PartModel[]> 
       fileId,
       startPartNumber: startPartNumber ?? undefined,
       maxPartCount: 1000,
-    });
+    }, signal);
     parts.push(...page.parts);
     startPartNumber = page.nextPartNumber;
   } while (startPartNumber);
@@ -277,32 +281,66 @@ interface UnfinishedPage {
   nextFileId: string | null;
 }
 
-function unfinishedPage(ctx: Context, bucketId: string, fileName: string, startFileId?: string): Promise<UnfinishedPage> {
-  return ctx.api.call("b2_list_unfinished_large_files", { bucketId, namePrefix: fileName, startFileId, maxFileCount: 100 });
+function unfinishedPage(ctx: Context, bucketId: string, fileName: string, startFileId?: string, signal?: AbortSignal): Promise<UnfinishedPage> {
+  return ctx.api.call("b2_list_unfinished_large_files", { bucketId, namePrefix: fileName, startFileId, maxFileCount: 100 }, signal);
+}
+
+const lowerKeys = (info: Record<string, string> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(info ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+
+/**
+ * Whether an unfinished large file was started as this upload would start it: the same file info
+ * (`large_file_sha1`, `src_last_modified_millis` and every b2-* and custom entry), content type,
+ * encryption (for SSE-C, the same key) and the retention and legal hold asked for. A file that
+ * differs in any of them is not this upload's, even with the same bytes: resuming it would store
+ * the old settings, or fail on every part (another SSE-C key).
+ */
+function sameStart(candidate: FileModel, settings: UploadSettings, fileInfo: Record<string, string>): boolean {
+  const theirs = lowerKeys(candidate.fileInfo);
+  const ours = lowerKeys(fileInfo);
+  if (Object.keys(theirs).length !== Object.keys(ours).length || Object.entries(ours).some(([k, v]) => theirs[k] !== v)) return false;
+  const type = settings.contentType ?? "b2/x-auto";
+  if (type !== "b2/x-auto" && candidate.contentType !== type) return false; // b2/x-auto: the same name gives the same type
+  const sse = settings.serverSideEncryption;
+  const mode = candidate.serverSideEncryption?.mode ?? null;
+  // No encryption asked for: the bucket's default applies, to this start as to that one.
+  if (sse && sse.mode !== mode) return false;
+  if (sse?.mode === "SSE-C") {
+    const md5 = (sseHeaders(sse) as Record<string, string>)["X-Bz-Server-Side-Encryption-Customer-Key-Md5"];
+    if ((candidate.serverSideEncryption as { customerKeyMd5?: string } | undefined)?.customerKeyMd5 !== md5) return false;
+  }
+  const retention = (candidate.fileRetention as { value?: { mode?: string | null; retainUntilTimestamp?: number | null } | null } | undefined)?.value;
+  if (settings.fileRetention && (retention?.mode ?? null) !== settings.fileRetention.mode) return false;
+  if (settings.fileRetention && (retention?.retainUntilTimestamp ?? null) !== settings.fileRetention.retainUntilTimestamp) return false;
+  const hold = (candidate.legalHold as { value?: string | null } | undefined)?.value;
+  if (settings.legalHold !== undefined && (hold ?? null) !== settings.legalHold) return false;
+  return true;
 }
 
 /**
- * An interrupted upload of the same content: an unfinished large file with this name and this
- * `large_file_sha1` whose every uploaded part has the size and SHA-1 of the local bytes at its
- * place. The file's own part size is kept (it may differ from this run's plan, e.g. another
- * concurrency); parts of another size are re-hashed from disk. Never attaches to different content.
+ * An interrupted upload of the same content: an unfinished large file with this name, started
+ * with the same settings (`sameStart`: its `large_file_sha1` among them), whose every uploaded
+ * part has the size and SHA-1 of the local bytes at its place. The file's own part size is kept
+ * (it may differ from this run's plan, e.g. another concurrency); parts of another size are
+ * re-hashed from disk. Never attaches to different content or settings.
  */
 async function findResumable(
   ctx: Context,
   bucketId: string,
-  fileName: string,
-  wholeSha1: string,
+  settings: UploadSettings,
+  fileInfo: Record<string, string>,
   planned: PartJob[],
   size: number,
   handle: FileHandle,
   firstPage: Promise<UnfinishedPage>,
 ): Promise<{ fileId: string; jobs: PartJob[]; done: Map<number, string> } | undefined> {
+  const { fileName, signal } = settings;
   let startFileId: string | null | undefined;
   do {
-    const page = startFileId ? await unfinishedPage(ctx, bucketId, fileName, startFileId) : await firstPage;
+    const page = startFileId ? await unfinishedPage(ctx, bucketId, fileName, startFileId, signal) : await firstPage;
     for (const candidate of page.files) {
-      if (candidate.fileName !== fileName || candidate.fileInfo?.["large_file_sha1"] !== wholeSha1 || !candidate.fileId) continue;
-      const parts = await listAllParts(ctx, candidate.fileId);
+      if (candidate.fileName !== fileName || !candidate.fileId || !sameStart(candidate, settings, fileInfo)) continue;
+      const parts = await listAllParts(ctx, candidate.fileId, signal);
       // Every part but the last has the file's part size.
       const theirs = Math.max(0, ...parts.map((p) => p.contentLength));
       const plannedSize = planned[0]?.length ?? size;
@@ -343,6 +381,31 @@ async function checkUnchanged(ctx: Context, handle: FileHandle, before: Stats, f
   throw new ValidationError("file changed while being uploaded; the large file was cancelled", "b2_finish_large_file");
 }
 
+/** Lanes asked for: a whole number from 1 (0 or NaN lanes would send nothing, or hang). */
+export function checkConcurrency(concurrency: number | undefined, operation: string): void {
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new ValidationError(`invalid concurrency ${concurrency}: a whole number of lanes from 1`, operation);
+  }
+}
+
+/** Files up to this size go up as one request from memory; bigger ones are streamed from disk. */
+const IN_MEMORY_MAX = 16 << 20;
+
+/** One b2_upload_file of a whole file, streamed from disk after a hashing pass (never held in memory). */
+async function uploadWhole(ctx: Context, state: BucketState, settings: UploadSettings, handle: FileHandle, size: number): Promise<{ model: FileModel; handle: FileState }> {
+  if (size <= IN_MEMORY_MAX) return upload(ctx, state, settings, await readRange(handle, 0, size));
+  const sha1 = await sha1OfFile(handle, size, settings.signal);
+  const progress = throttledProgress(settings.onProgress);
+  progress(0, size);
+  let most = 0;
+  const body = counted(fileRange(handle, 0, size, new BufferRing(READ_SIZE, 4)), (n) => {
+    if (n <= most) return;
+    most = n;
+    progress(n, size);
+  });
+  return uploadStreamed(ctx, state, settings, body, sha1);
+}
+
 export async function uploadFile(
   ctx: Context,
   state: BucketState,
@@ -350,16 +413,21 @@ export async function uploadFile(
   pathway: string,
   allowParts: boolean,
 ): Promise<{ model: FileModel; handle: FileState }> {
+  const { signal } = settings;
   const info = await stat(pathway);
   if (!info.isFile()) throw new ValidationError(`${pathway} is not a regular file`, "b2_upload_file");
   const withTime: UploadSettings = { ...settings, lastModified: settings.lastModified ?? Math.round(info.mtimeMs) };
+  // Bad input is refused before any request, authorization included.
+  uploadHeaders(withTime, "b2_upload_file");
+  checkConcurrency(settings.concurrency, "b2_upload_file");
+  signal?.throwIfAborted();
   const auth = await ctx.api.session.get();
   const minimum = { chunkSize: ctx.options.chunkSize, minimum: auth.absoluteMinimumPartSize };
   if (!allowParts || info.size <= choosePartSize(info.size, minimum.chunkSize, minimum.minimum)) {
     if (info.size > MAX_SIMPLE_UPLOAD) throw new ValidationError(`${info.size} bytes is over B2's 5 GB single-upload limit; allow parts`, "b2_upload_file");
     const handle = await open(pathway, "r");
     try {
-      return await upload(ctx, state, withTime, await readRange(handle, 0, info.size));
+      return await uploadWhole(ctx, state, withTime, handle, info.size);
     } finally {
       await handle.close();
     }
@@ -370,16 +438,16 @@ export async function uploadFile(
   try {
     uploadHeaders(withTime, "b2_start_large_file");
     // The first page of candidates for a resume is asked for while the file is being hashed.
-    const firstPage = unfinishedPage(ctx, state.bucketId, withTime.fileName);
+    const firstPage = unfinishedPage(ctx, state.bucketId, withTime.fileName, undefined, signal);
     firstPage.catch(() => undefined); // awaited below, unless hashing fails first
     const before = await handle.stat();
-    const wholeSha1 = await sha1OfFile(handle, info.size);
+    const wholeSha1 = await sha1OfFile(handle, info.size, signal);
+    const start = startBody(state.bucketId, withTime, { large_file_sha1: wholeSha1 });
     const planned = partJobs(info.size, partSize, 1);
-    const resumed = await findResumable(ctx, state.bucketId, withTime.fileName, wholeSha1, planned, info.size, handle, firstPage);
+    const resumed = await findResumable(ctx, state.bucketId, withTime, start["fileInfo"] as Record<string, string>, planned, info.size, handle, firstPage);
     const jobs = resumed?.jobs ?? planned;
-    const fileId =
-      resumed?.fileId ??
-      ((await ctx.api.call<FileModel>("b2_start_large_file", startBody(state.bucketId, withTime, { large_file_sha1: wholeSha1 }))).fileId as string);
+    signal?.throwIfAborted();
+    const fileId = resumed?.fileId ?? ((await ctx.api.call<FileModel>("b2_start_large_file", start, signal)).fileId as string);
     const missing = jobs.filter((j) => !resumed?.done.has(j.partNumber));
     const missingBytes = missing.reduce((n, j) => n + j.length, 0);
     let sha1s: Map<number, string>;
@@ -392,7 +460,9 @@ export async function uploadFile(
     }
     for (const [n, sha1] of resumed?.done ?? []) sha1s.set(n, sha1);
     await checkUnchanged(ctx, handle, before, fileId);
-    const model = await finishLargeFile(ctx, fileId, jobs.map((j) => sha1s.get(j.partNumber) as string));
+    // An abort before the finish leaves the large file unfinished, as documented: a rerun resumes it.
+    signal?.throwIfAborted();
+    const model = await finishLargeFile(ctx, fileId, jobs.map((j) => sha1s.get(j.partNumber) as string), signal);
     return { model, handle: fileHandle(model, state.bucketId) };
   } finally {
     await handle.close();
