@@ -95,3 +95,14 @@ export function requireCap(p: Principal, capability: string, bucketId?: string, 
 export function requirePrefix(p: Principal, prefix: string): void {
   if (p.namePrefix && !prefix.startsWith(p.namePrefix)) throw unauthorized("prefix is outside the application key's name prefix");
 }
+
+/**
+ * The prefix a listing may scan for a key limited to a name prefix. From v2 on, asking beyond
+ * the key's prefix is a 401; v1 filtered silently instead (B2's v2 changelog): it scans only
+ * the key's prefix, or nothing (undefined) when the two do not overlap.
+ */
+export function listablePrefix(p: Principal, prefix: string, version: number): string | undefined {
+  if (!p.namePrefix || prefix.startsWith(p.namePrefix)) return prefix;
+  if (version !== 1) throw unauthorized("prefix is outside the application key's name prefix");
+  return p.namePrefix.startsWith(prefix) ? p.namePrefix : undefined;
+}

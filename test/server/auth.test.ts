@@ -99,6 +99,25 @@ describe("capabilities", () => {
     const r = await fetch(`${s.url}/b2api/v4/b2_download_file_by_id?fileId=${outside.fileId}`, { headers: { authorization: token } });
     expect(r.status).toBe(401);
   });
+
+  it("v1 listings filter silently to the key's name prefix; v2 on refuse (B2's v2 changelog)", async () => {
+    const token = await keyWith(["listFiles", "readFiles", "writeFiles"], { bucketIds: [bucket.bucketId], namePrefix: "in/" });
+    await s.uploaded(bucket.bucketId, "out/hidden.txt", "x");
+    for (const op of ["b2_list_file_names", "b2_list_file_versions"]) {
+      const all = await s.call(op, { bucketId: bucket.bucketId }, { token, version: 1 });
+      expect(all.status, op).toBe(200);
+      const names = all.body.files.map((f: { fileName: string }) => f.fileName);
+      expect(names.length, op).toBeGreaterThan(0);
+      expect(names.every((n: string) => n.startsWith("in/")), op).toBe(true);
+      const disjoint = await s.call(op, { bucketId: bucket.bucketId, prefix: "out/" }, { token, version: 1 });
+      expect([disjoint.status, disjoint.body.files], op).toEqual([200, []]);
+      expect((await s.call(op, { bucketId: bucket.bucketId }, { token, version: 2 })).status, op).toBe(401);
+    }
+    const unfinished = await s.call("b2_list_unfinished_large_files", { bucketId: bucket.bucketId }, { token, version: 1 });
+    expect(unfinished.status).toBe(200);
+    expect(unfinished.body.files.map((f: { fileName: string }) => f.fileName)).toContain("in/large.bin");
+    expect((await s.call("b2_list_unfinished_large_files", { bucketId: bucket.bucketId }, { token, version: 2 })).status).toBe(401);
+  });
 });
 
 describe("tokens", () => {

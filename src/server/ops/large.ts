@@ -1,5 +1,5 @@
 /** Large files: start, part URLs, parts, copy part, list parts / unfinished, finish (checks), cancel. */
-import { accountAuth, issueToken, principal, requireCap, requirePrefix } from "../auth.js";
+import { accountAuth, issueToken, listablePrefix, principal, requireCap, requirePrefix } from "../auth.js";
 import type { Segment } from "../blobs.js";
 import { badRequest } from "../errors.js";
 import { checkLegalHold, checkRetention, lockForNewFile } from "../lock.js";
@@ -202,8 +202,8 @@ function listUnfinished(ctx: Ctx): { json: unknown } {
   const p = principal(ctx);
   const bucket = bucketById(state, body["bucketId"]);
   requireCap(p, "listFiles", bucket.bucketId);
-  const prefix = typeof body["namePrefix"] === "string" ? body["namePrefix"] : "";
-  requirePrefix(p, prefix);
+  const asked = typeof body["namePrefix"] === "string" ? body["namePrefix"] : "";
+  const prefix = listablePrefix(p, asked, ctx.version);
   const max = pageSize(body["maxFileCount"], state.limits.unfinishedPage, "maxFileCount");
   let startSeq = 0;
   if (body["startFileId"] !== undefined) {
@@ -211,6 +211,7 @@ function listUnfinished(ctx: Ctx): { json: unknown } {
     if (!start) throw badRequest(`startFileId: unknown file ${String(body["startFileId"])}`, "invalid_file_id");
     startSeq = start.seq;
   }
+  if (prefix === undefined) return { json: { files: [], nextFileId: null } };
   const rows = state.db
     .prepare("SELECT * FROM files WHERE bucketId = ? AND action = 'start' AND seq >= ? AND substr(fileName, 1, length(?)) = ? ORDER BY seq LIMIT ?")
     .all(bucket.bucketId, startSeq, prefix, prefix, max + 1) as FileRow[];

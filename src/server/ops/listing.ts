@@ -1,5 +1,5 @@
 /** b2_list_file_names and b2_list_file_versions: prefix, delimiter (folders), start name/id, pages, UTF-8 byte order. */
-import { accountAuth, principal, requireCap, requirePrefix } from "../auth.js";
+import { accountAuth, listablePrefix, principal, requireCap } from "../auth.js";
 import { badRequest } from "../errors.js";
 import { bucketById, type FileRow } from "../rows.js";
 import type { ServerState } from "../state.js";
@@ -29,7 +29,8 @@ function list(ctx: Ctx, versions: boolean): { json: unknown } {
   const bucket = bucketById(state, body["bucketId"]);
   requireCap(p, "listFiles", bucket.bucketId);
   const prefix = typeof body["prefix"] === "string" ? body["prefix"] : "";
-  requirePrefix(p, prefix);
+  // Names scanned: the prefix asked for, or (v1, a key limited to a prefix) the part of it the key may see.
+  const scan = listablePrefix(p, prefix, ctx.version);
   const delimiter = typeof body["delimiter"] === "string" && body["delimiter"] !== "" ? body["delimiter"] : null;
   const max = pageSize(body["maxFileCount"], state.limits.fileNamesPage, "maxFileCount");
   const startName = typeof body["startFileName"] === "string" ? body["startFileName"] : "";
@@ -40,14 +41,15 @@ function list(ctx: Ctx, versions: boolean): { json: unknown } {
     if (!row) throw badRequest(`startFileId: unknown file ${String(body["startFileId"])}`, "invalid_file_id");
     startSeq = row.seq;
   }
+  if (scan === undefined) return { json: versions ? { files: [], nextFileName: null, nextFileId: null } : { files: [], nextFileName: null } };
   // Compared as UTF-8 bytes, like the listing order (JS string comparison is UTF-16 order).
-  const from = Buffer.compare(Buffer.from(startName), Buffer.from(prefix)) > 0 ? startName : prefix;
+  const from = Buffer.compare(Buffer.from(startName), Buffer.from(scan)) > 0 ? startName : scan;
   const files: unknown[] = [];
   let next: { name: string; id: string | null } | null = null;
   let lastName: string | null = null;
   let lastFolder: string | null = null;
   for (const row of rowsFrom(state, bucket.bucketId, from, from === startName ? startSeq : Number.MAX_SAFE_INTEGER, versions)) {
-    if (!row.fileName.startsWith(prefix)) break;
+    if (!row.fileName.startsWith(scan)) break;
     if (!versions) {
       if (row.fileName === lastName) continue;
       lastName = row.fileName;
