@@ -1,6 +1,31 @@
 /** Where a positional download writes: a byte array (download) or an open file (save). */
+import { randomBytes } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { PositionalSink } from "./download-parallel.js";
+
+/** The longest file name (in bytes) common file systems allow: ext4, XFS, APFS, NTFS (in UTF-16 units). */
+const NAME_MAX = 255;
+const PARTIAL_SUFFIX = ".b2kit-partial";
+
+/**
+ * A fresh temporary path beside `target` for save(): `.<name>.<12 hex>.b2kit-partial`, the name
+ * part cut (at a character boundary) so that the whole name stays within 255 bytes, since any
+ * name valid for the target must give a valid temporary name too.
+ */
+export function partialPath(target: string): string {
+  const tag = `.${randomBytes(6).toString("hex")}${PARTIAL_SUFFIX}`;
+  const room = NAME_MAX - 1 - Buffer.byteLength(tag);
+  let name = "";
+  let used = 0;
+  for (const char of basename(target)) {
+    const size = Buffer.byteLength(char);
+    if (used + size > room) break;
+    name += char;
+    used += size;
+  }
+  return join(dirname(target), `.${name}${tag}`);
+}
 
 /** A byte array allocated once when the size is known; grows only when the size was not given. */
 export class MemorySink implements PositionalSink {

@@ -13,7 +13,7 @@ import { type DownloadTarget, openDownload, operationOf } from "./download-get.j
 import { b2Decode } from "./encoding.js";
 import { Attempt } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, isRetryable, spendRetry } from "./retry.js";
-import { checkRange } from "./validate.js";
+import { checkDownloadOverrides, checkRange } from "./validate.js";
 import { planRanges, runLanes } from "./download-ranges.js";
 
 export type { DownloadTarget } from "./download-get.js";
@@ -31,10 +31,45 @@ export interface DownloadInfo {
   headers: Headers;
 }
 
+/** The explicit start and end of a requested range (`bytes=S-E` or `bytes=S-`); undefined for a suffix range. */
 function parseRange(range: string | undefined): { start: number; end: number | undefined } | undefined {
   const m = range ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
   if (!m) return undefined;
   return { start: Number(m[1]), end: m[2] ? Number(m[2]) : undefined };
+}
+
+/** The bytes an answer holds: from its Content-Range (206), else the whole body from byte 0 (200). */
+interface Served {
+  start: number;
+  /** Last byte, when known. */
+  end: number | undefined;
+  total: number | undefined;
+}
+
+function servedOf(h: Headers): Served | undefined {
+  const contentRange = h.get("content-range");
+  if (contentRange === null) {
+    const length = h.get("content-length");
+    return { start: 0, end: length ? Number(length) - 1 : undefined, total: length ? Number(length) : undefined };
+  }
+  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange.trim());
+  if (!m) return undefined;
+  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === "*" ? undefined : Number(m[3]) };
+}
+
+/** An answer that does not hold the bytes asked for: never passed on as if it did. */
+function rangeMismatch(operation: string, expected: string, headers: Headers): ChecksumMismatch {
+  const got = headers.get("content-range") ?? `no Content-Range (${headers.get("content-length") ?? "?"} bytes from byte 0)`;
+  return new ChecksumMismatch({ status: 0, code: "range_mismatch", message: `${operation}: asked for ${expected}, the server answered ${got}`, operation });
+}
+
+/** Closes a body that will not be read (ending its iteration releases the connection). */
+async function discard(body: AsyncIterable<Uint8Array> | null): Promise<void> {
+  try {
+    await body?.[Symbol.asyncIterator]().return?.();
+  } catch {
+    // Closing only: the range mismatch is the error to report.
+  }
 }
 
 function infoOf(h: Headers): DownloadInfo {
@@ -74,27 +109,51 @@ export async function* streamOnce(
 ): AsyncGenerator<Uint8Array, DownloadInfo, undefined> {
   const operation = operationOf(target);
   checkRange(settings.range, operation);
+  checkDownloadOverrides(settings as Record<string, unknown>, operation);
   const asked = parseRange(settings.range);
   const verify = settings.range === undefined;
   const hash = createHash("sha1");
   let received = 0;
   let info: DownloadInfo | undefined;
+  // The absolute bytes the first answer holds (a suffix range learns its start here): resumes continue from them.
+  let served: Served | undefined;
   let current: DownloadTarget = target;
   let last: unknown;
   for (let n = 1; n <= ctx.policy.maxAttempts; n++) {
     const attempt = new Attempt(ctx.options.timeoutMs, settings.signal);
     try {
       let range = settings.range;
-      if (received > 0) {
-        const start = (asked?.start ?? 0) + received;
-        range = `bytes=${start}-${asked?.end ?? ""}`;
+      let resumeAt: number | undefined;
+      if (received > 0 && served) {
+        // To the range's own end; open-ended when it runs to the end of the file (no range, bytes=S-, bytes=-N).
+        resumeAt = served.start + received;
+        range = `bytes=${resumeAt}-${asked?.end ?? ""}`;
       }
       const response = await ctx.api.withAuth((auth) => openDownload(ctx, auth, current, settings, range, attempt));
       if (!info) {
+        served = servedOf(response.headers);
+        // The answer must hold the bytes asked for: an explicit start is where they begin.
+        if (!served || (asked && served.start !== asked.start)) {
+          await discard(response.body);
+          throw rangeMismatch(operation, settings.range ?? "the whole file", response.headers);
+        }
         info = infoOf(response.headers);
         onInfo?.(info);
         // Resume the same version even if a newer one appears under the name.
         if (info.fileId) current = { fileId: info.fileId };
+      } else if (resumeAt !== undefined) {
+        // A resumed answer must continue exactly where the bytes received end (ranges skip the SHA-1 check).
+        const again = servedOf(response.headers);
+        if (
+          !again ||
+          response.headers.get("content-range") === null ||
+          again.start !== resumeAt ||
+          (served?.end !== undefined && again.end !== served.end) ||
+          (served?.total !== undefined && again.total !== undefined && again.total !== served.total)
+        ) {
+          await discard(response.body);
+          throw rangeMismatch(operation, range as string, response.headers);
+        }
       }
       if (response.body) {
         for await (const chunk of response.body) {

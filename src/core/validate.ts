@@ -148,3 +148,14 @@ export function checkDownloadOverrides(settings: Record<string, unknown>, operat
     if (problem) throw new ValidationError(`invalid ${name} ${JSON.stringify(value)}: ${problem}`, operation);
   }
 }
+
+/**
+ * B2 copies `bytes=START-END` ranges only (b2_copy_file and b2_copy_part take no open-ended or
+ * suffix range): anything else is refused before sending, after the general range syntax check.
+ */
+export function checkCopyRange(range: string | null | undefined, operation: string): void {
+  checkRange(range ?? undefined, operation);
+  if (range != null && !/^bytes=\d+-\d+$/.test(range)) {
+    throw new ValidationError(`invalid range ${JSON.stringify(range)}: a copy takes "bytes=START-END" (no open-ended or suffix range)`, operation);
+  }
+}

@@ -80,6 +80,8 @@ const cases: Case[] = [
   ["large file start: b2-cache-control info with a line break", /directives/, (b2) => bucket(b2).createPart({ fileName: "f", fileInfo: { "b2-cache-control": "no-cache\r\nX-Evil: 1" } })],
   ["download authorization: b2ContentLanguage not a language tag", /language tags/, (b2) => bucket(b2).downloadAuthorization({ fileNamePrefix: "", validDurationInSeconds: 60, b2ContentLanguage: "en_US" })],
   ["bucket Cache-Control info with a non-ASCII value", /directives/, (b2) => b2.createBucket({ bucketName: "good-bucket-1", bucketInfo: { "Cache-Control": "max-age=\u00e9" } })],
+  ["download: b2ContentDisposition with a raw non-ASCII file name", /filename|token|quoted/, (b2) => file(b2).download({ b2ContentDisposition: 'attachment; filename="自由.txt"' })],
+  ["parts copy: open-ended range", /bytes=START-END/, (b2) => file(b2).parts().copy({ sourceFileId: "x", range: "bytes=5-" })],
   // Bucket names
   ["bucket name too short", /6 to 63/, (b2) => b2.createBucket({ bucketName: "abc" })],
   ["bucket name too long", /6 to 63/, (b2) => b2.createBucket({ bucketName: "a".repeat(64) })],

@@ -8,14 +8,16 @@ import { BadRequest } from "../../errors.js";
 import type { CopyFileSettings, FileModel, PartModel } from "../../models.js";
 import type { Context } from "../context.js";
 import type { FileState } from "../handles.js";
-import { checkFileInfo, checkFileName, checkInfoBudget, checkRange } from "../validate.js";
+import { checkCopyRange, checkFileInfo, checkFileName, checkInfoBudget } from "../validate.js";
 import { fileHandle } from "./handles.js";
 import { choosePartSize, finishLargeFile } from "./large-file.js";
 
+
+/** The source bytes a copy takes (a range checked by checkCopyRange), its end clamped to the file. */
 function parsedRange(range: string | null | undefined, size: number): { start: number; end: number } {
-  const m = range ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
+  const m = range ? /^bytes=(\d+)-(\d+)$/.exec(range) : null;
   if (!m) return { start: 0, end: size - 1 };
-  return { start: Number(m[1]), end: m[2] ? Math.min(Number(m[2]), size - 1) : size - 1 };
+  return { start: Number(m[1]), end: Math.min(Number(m[2]), size - 1) };
 }
 
 async function copyAsLargeFile(ctx: Context, state: FileState, settings: CopyFileSettings): Promise<FileModel> {
@@ -23,9 +25,14 @@ async function copyAsLargeFile(ctx: Context, state: FileState, settings: CopyFil
   const { start, end } = parsedRange(settings.range, source.contentLength);
   const whole = start === 0 && end === source.contentLength - 1;
   const replace = settings.metadataDirective === "REPLACE";
+  // REPLACE: the caller's fileInfo, as given. COPY: the source's, whose large_file_sha1 holds only
+  // for the whole source (the new file's parts say "none", so downloads check it): a range drops it.
   const fileInfo: Record<string, string> = { ...(replace ? (settings.fileInfo ?? {}) : source.fileInfo) };
-  const sourceSha1 = source.contentSha1 && /^[0-9a-f]{40}$/.test(source.contentSha1) ? source.contentSha1 : source.fileInfo["large_file_sha1"];
-  if (whole && sourceSha1 && !fileInfo["large_file_sha1"]) fileInfo["large_file_sha1"] = sourceSha1;
+  if (!replace) {
+    const sourceSha1 = source.contentSha1 && /^[0-9a-f]{40}$/.test(source.contentSha1) ? source.contentSha1 : source.fileInfo["large_file_sha1"];
+    if (!whole) delete fileInfo["large_file_sha1"];
+    else if (sourceSha1) fileInfo["large_file_sha1"] = sourceSha1;
+  }
   const started = await ctx.api.call<FileModel>("b2_start_large_file", {
     bucketId: settings.destinationBucketId ?? source.bucketId,
     fileName: settings.fileName,
@@ -72,7 +79,7 @@ export async function fileCopy(ctx: Context, state: FileState, settings: CopyFil
   checkFileName(settings.fileName, "b2_copy_file");
   checkFileInfo(settings.fileInfo ?? undefined, "b2_copy_file");
   checkInfoBudget(settings.fileName, settings.fileInfo ?? {}, settings.destinationServerSideEncryption != null, "b2_copy_file");
-  checkRange(settings.range ?? undefined, "b2_copy_file");
+  checkCopyRange(settings.range, "b2_copy_file");
   let model: FileModel;
   try {
     model = await ctx.api.call<FileModel>("b2_copy_file", { ...settings, sourceFileId: state.fileId });

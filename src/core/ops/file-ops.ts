@@ -1,7 +1,5 @@
 /** File-handle operations that need more than one table-driven call: look-ups and downloads. */
-import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import type {
   DownloadSettings,
   FileDeleteModel,
@@ -14,7 +12,7 @@ import type {
 import type { Context } from "../context.js";
 import { downloadChunks, type DownloadTarget } from "../download.js";
 import { downloadInto } from "../download-parallel.js";
-import { FileSink, MemorySink } from "../download-sinks.js";
+import { FileSink, MemorySink, partialPath } from "../download-sinks.js";
 import type { ClientState, FileState } from "../handles.js";
 import { throttledProgress } from "../progress.js";
 import { checkBucketName, checkFileName } from "../validate.js";
@@ -82,7 +80,7 @@ export async function* downloadIterate(ctx: Context, state: FileState, settings:
  * SHA-1 checks out: a failed download never leaves a (partial) file under the target name.
  */
 export async function save(ctx: Context, state: FileState, settings: DownloadSettings, pathway: string): Promise<void> {
-  const temp = join(dirname(pathway), `.${basename(pathway)}.${randomBytes(6).toString("hex")}.b2kit-partial`);
+  const temp = partialPath(pathway);
   // Read back too: the SHA-1 is computed over what was written.
   const handle = await open(temp, "wx+");
   let ok = false;

@@ -10,7 +10,7 @@ import type { CopyPartSettings, FileModel, PartModel, ServerSideEncryption, Uplo
 import type { Context } from "../context.js";
 import type { BucketState, FileState, PartsState } from "../handles.js";
 import { bodyLength, fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHeaders, type StreamedBody, type UploadBody } from "../upload.js";
-import { checkPartNumber, checkPartSize, checkRange } from "../validate.js";
+import { checkCopyRange, checkPartNumber, checkPartSize } from "../validate.js";
 import { throttledProgress } from "../progress.js";
 import { BufferRing } from "../buffer-ring.js";
 import { sha1OfFile } from "../file-hashes.js";
@@ -500,7 +500,7 @@ export async function partsFile(ctx: Context, state: PartsState, pathway: string
 export async function partsCopy(ctx: Context, state: PartsState, settings: CopyPartSettings): Promise<PartModel> {
   const partNumber = state.partNumber + 1;
   checkPartNumber(partNumber, "b2_copy_part");
-  checkRange(settings.range ?? undefined, "b2_copy_part");
+  checkCopyRange(settings.range, "b2_copy_part");
   state.partNumber = partNumber;
   return ctx.api.call<PartModel>("b2_copy_part", { ...settings, largeFileId: state.fileId, partNumber });
 }
