@@ -1,22 +1,26 @@
+import { ValidationError } from "./errors.js";
+
 /** Options of both clients. Everything here must be structured-cloneable, except `fetch`, which
  * only the Awaiting client can use, and `logger`, whose lines the Blocking client delivers on the
  * caller's thread. */
 export interface ClientOptions {
-  /** Seconds per request attempt, covering a stalled body too (default 30). */
+  /** Seconds per request attempt, covering a stalled body too (default 30; more than 0, at most
+   * 2147483.647, Node's timer limit). */
   timeout?: number;
   /**
    * Smallest part of `uploadFile` (its parts grow toward B2's `recommendedPartSize` and are
    * balanced over the lanes), part size of `parts.file`, chunk size for downloads
-   * (default 5_000_024 bytes).
+   * (default 5_000_024 bytes; a whole number from 1 to 5_000_000_000, B2's largest part; uploads
+   * raise a smaller one to B2's `absoluteMinimumPartSize`).
    */
   chunkSize?: number;
   /** Authorization endpoint (default `B2_AUTH_URL`, else `https://api.backblazeb2.com`). */
   authUrl?: string;
-  /** Attempts per call for retryable failures (default 5; 1 disables retries). */
+  /** Attempts per call for retryable failures (default 5; a whole number >= 1; 1 disables retries). */
   maxAttempts?: number;
-  /** Retries per minute for the whole client, all calls together (default 600). */
+  /** Retries per minute for the whole client, all calls together (default 600; a whole number >= 0, or `Infinity`). */
   retryBudget?: number;
-  /** Parallel part uploads / ranged downloads per transfer (default 4). */
+  /** Parallel part uploads / ranged downloads per transfer (default 4; a whole number >= 1). */
   concurrency?: number;
   /** Extra headers sent with every request (for example `X-Bz-Test-Mode`). */
   headers?: Record<string, string>;
@@ -27,9 +31,10 @@ export interface ClientOptions {
   /** Receives a line per retry, re-authorization and resume decision, never with secrets. */
   logger?: (line: string) => void;
   /** Blocking only: seconds one whole call may take before it fails with BlockingTimeout
-   * (default: generous enough for every attempt of a slow transfer). */
+   * (default: generous enough for every attempt of a slow transfer; a finite number > 0). */
   callTimeout?: number;
-  /** Back-off tuning: first delay and cap, in seconds (default 1 and 64). */
+  /** Back-off tuning: first delay and cap, in seconds (default 1 and 64; each >= 0, at most
+   * 2147483.647). */
   backoff?: { initial?: number; max?: number };
 }
 
@@ -57,15 +62,77 @@ export interface ResolvedOptions {
   backoffMaxMs: number;
 }
 
+/** B2's largest part (5 GB): a bigger `chunkSize` could never be uploaded as one part. */
+export const MAX_CHUNK_SIZE = 5_000_000_000;
+/** Node's timers fire at once (with a warning) beyond 2^31 - 1 ms, so no delay may exceed it. */
+const MAX_TIMER_SECONDS = (2 ** 31 - 1) / 1000;
+
+function shown(v: unknown): string {
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean" || v === undefined) return String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null) return "null";
+  return `a value of type ${typeof v}`;
+}
+
+function check(name: string, v: unknown, ok: (n: number) => boolean, expected: string): void {
+  if (v === undefined) return;
+  if (typeof v !== "number" || !ok(v)) {
+    throw new ValidationError(`invalid client option ${name}: ${shown(v)} (expected ${expected})`);
+  }
+}
+
+const wholeAtLeast1 = (n: number): boolean => Number.isSafeInteger(n) && n >= 1;
+const seconds = (n: number): boolean => n >= 0 && n <= MAX_TIMER_SECONDS;
+
+/**
+ * Throws a ValidationError naming the option and its value when a numeric option is out of
+ * range, so a bad option fails when the client is constructed (both clients call this on the
+ * caller's thread), not as an unrelated error in a later transfer.
+ */
+export function validateOptions(options: ClientOptions): void {
+  check(
+    "chunkSize",
+    options.chunkSize,
+    (n) => wholeAtLeast1(n) && n <= MAX_CHUNK_SIZE,
+    `a whole number of bytes from 1 to ${MAX_CHUNK_SIZE}`,
+  );
+  check("concurrency", options.concurrency, wholeAtLeast1, "a whole number >= 1");
+  check("maxAttempts", options.maxAttempts, wholeAtLeast1, "a whole number >= 1; 1 disables retries");
+  check(
+    "retryBudget",
+    options.retryBudget,
+    (n) => n === Infinity || (Number.isSafeInteger(n) && n >= 0),
+    "a whole number >= 0 of retries per minute, or Infinity",
+  );
+  check(
+    "timeout",
+    options.timeout,
+    (n) => n > 0 && n <= MAX_TIMER_SECONDS,
+    `a number of seconds > 0 and <= ${MAX_TIMER_SECONDS}`,
+  );
+  check("callTimeout", options.callTimeout, (n) => n > 0 && Number.isFinite(n), "a finite number of seconds > 0");
+  const backoff: unknown = options.backoff;
+  if (backoff === undefined) return;
+  if (typeof backoff !== "object" || backoff === null) {
+    throw new ValidationError(
+      `invalid client option backoff: ${shown(backoff)} (expected { initial?, max? } in seconds)`,
+    );
+  }
+  const b = backoff as { initial?: unknown; max?: unknown };
+  check("backoff.initial", b.initial, seconds, `a number of seconds >= 0 and <= ${MAX_TIMER_SECONDS}`);
+  check("backoff.max", b.max, seconds, `a number of seconds >= 0 and <= ${MAX_TIMER_SECONDS}`);
+}
+
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  validateOptions(options);
   const authUrl = options.authUrl ?? process.env["B2_AUTH_URL"] ?? DEFAULT_AUTH_URL;
   return {
     timeoutMs: (options.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
     authUrl: authUrl.replace(/\/+$/, ""),
-    maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
-    retryBudget: Math.max(0, options.retryBudget ?? DEFAULT_RETRY_BUDGET),
-    concurrency: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY),
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryBudget: options.retryBudget ?? DEFAULT_RETRY_BUDGET,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     headers: { ...options.headers },
     userAgent: `b2kit/0.1.0 node/${process.versions.node}${options.userAgent ? ` ${options.userAgent}` : ""}`,
     fetch: options.fetch ?? globalThis.fetch,

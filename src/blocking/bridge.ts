@@ -29,9 +29,9 @@
  * wait, in order; those still pending when the worker is reset or closed are lost. If one
  * throws, a process warning is emitted (once per worker): it belongs to no call, so fails none.
  */
-import { BlockingClosed, BlockingTimeout, BlockingWorkerFailed } from "../errors.js";
+import { BlockingClosed, BlockingTimeout, BlockingWorkerFailed, ValidationError } from "../errors.js";
 import { extractCallbacks } from "./callbacks.js";
-import type { CallbackPath } from "./protocol.js";
+import type { CallbackPath, Request } from "./protocol.js";
 import { Connection, WaitAborted, type Answer } from "./connection.js";
 import { callerFrames, decodeThrown } from "./error-codec.js";
 import { moduleHref } from "./spawn.js";
@@ -93,11 +93,12 @@ export class BlockingCore {
   }
 
   run(op: string, state: object, args: unknown[]): unknown {
+    if (this.#closed) throw new BlockingClosed(op);
+    const x = extractCallbacks(args, op); // refuses what cannot cross before a worker is involved
     const conn = this.#connection(op);
-    const x = extractCallbacks(args);
     const id = conn.open(x.fns, x.sources);
     try {
-      conn.send({ t: "run", id, op, state, args: x.args, cbs: x.paths, srcs: x.sourcePaths });
+      sendArgs(conn, { t: "run", id, op, state, args: x.args, cbs: x.paths, srcs: x.sourcePaths });
       const answer = this.#wait(conn, id, id, op);
       if (answer.state !== undefined) Object.assign(state, answer.state);
       const failed = conn.callbackFailure(id);
@@ -111,6 +112,7 @@ export class BlockingCore {
 
   iterate(op: string, state: object, args: unknown[]): IterableIterator<unknown> {
     if (this.#closed) throw new BlockingClosed(op);
+    extractCallbacks(args, op); // refuses what cannot cross now, not at the first next()
     return new BlockingIterator(this, op, state, args);
   }
 
@@ -193,6 +195,27 @@ export class BlockingCore {
       const cause = e.detail === undefined ? undefined : decodeThrown(e.detail);
       throw new BlockingWorkerFailed(op, "the worker thread exited", cause);
     }
+  }
+}
+
+/**
+ * Sends a request carrying the caller's args. A value structured clone refuses (one the walk in
+ * extractCallbacks does not know, e.g. a Promise or a function inside a class instance) becomes
+ * a ValidationError; nothing reached the worker.
+ */
+function sendArgs(conn: Connection, req: Extract<Request, { t: "run" | "open" }>): void {
+  try {
+    conn.send(req);
+  } catch (e) {
+    const clone =
+      (e instanceof Error && e.name === "DataCloneError") ||
+      (e as { code?: unknown } | null)?.code === "ERR_MISSING_TRANSFERABLE_IN_TRANSFER_LIST";
+    if (!clone) throw e;
+    throw new ValidationError(
+      `${req.op}: an argument cannot be sent to the Blocking client's worker thread (${(e as Error).message}); ` +
+        "pass plain data: strings, numbers, plain objects, arrays, Uint8Array, or a sync iterable of Uint8Array chunks",
+      req.op,
+    );
   }
 }
 
@@ -283,14 +306,14 @@ class BlockingIterator implements IterableIterator<unknown> {
 
   #open(): void {
     const conn = this.#core._connection(this.#op);
-    const x = extractCallbacks(this.#args);
+    const x = extractCallbacks(this.#args, this.#op);
     const set = conn.open(x.fns, x.sources);
     this.#conn = conn;
     this.#set = set;
     this.#phase = "open";
     try {
       const { args, paths: cbs, sourcePaths: srcs } = x;
-      conn.send({ t: "open", id: set, op: this.#op, state: this.#state, args, cbs, srcs });
+      sendArgs(conn, { t: "open", id: set, op: this.#op, state: this.#state, args, cbs, srcs });
       const answer = this.#roundTrip(conn, set);
       if (answer.t === "err") throw errorOf(conn, set, answer);
     } catch (e) {

@@ -4,7 +4,11 @@
  * any depth of plain objects and arrays, by `undefined` and sends its path; the worker puts a
  * stand-in at each path: a proxy that reports calls back to the caller, who runs the original,
  * or an async iterable that pulls items from the caller's iterable (sources.ts).
+ *
+ * What can never cross (an AbortSignal, a web ReadableStream, a Node Readable or any other async
+ * iterable) is refused here with a ValidationError, before the call reaches the worker.
  */
+import { ValidationError } from "../errors.js";
 import type { CallbackPath } from "./protocol.js";
 
 type Fn = (...a: unknown[]) => unknown;
@@ -30,8 +34,40 @@ export function isSource(v: unknown): v is Iterable<unknown> {
   return !(Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof Map || v instanceof Set || v instanceof String);
 }
 
-/** Copy-on-write walk: containers without functions or sources are passed through untouched. */
-export function extractCallbacks(args: unknown[]): Extracted {
+const TAKES_INSTEAD =
+  "pass a Uint8Array, or a sync iterable of Uint8Array chunks such as a generator, pulled from your thread " +
+  "(streams and async iterables are for the Awaiting client)";
+
+/** What `v` is and what to pass instead, when it can never be handed to a Blocking call's worker. */
+function unsupported(v: unknown): [kind: string, instead: string] | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  if (typeof AbortSignal !== "undefined" && v instanceof AbortSignal) {
+    return [
+      "an AbortSignal",
+      "signals are Awaiting-only; a Blocking call is bounded by the client's `callTimeout` option (each request by `timeout`)",
+    ];
+  }
+  if (typeof ReadableStream !== "undefined" && v instanceof ReadableStream) {
+    return ["a web ReadableStream", TAKES_INSTEAD];
+  }
+  const it = v as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown; pipe?: unknown; read?: unknown };
+  if (typeof it[Symbol.asyncIterator] === "function" && typeof it[Symbol.iterator] !== "function") {
+    const node = typeof it.pipe === "function" && typeof it.read === "function";
+    return [node ? "a Node Readable stream" : "an async iterable", TAKES_INSTEAD];
+  }
+  return undefined;
+}
+
+/** `settings.signal` reads as `signal`, a top-level argument as `argument 2`. */
+function describePath(path: CallbackPath): string {
+  return path.length > 1 ? `\`${path.slice(1).join(".")}\`` : `argument ${Number(path[0]) + 1}`;
+}
+
+/**
+ * Copy-on-write walk: containers without functions or sources are passed through untouched.
+ * Throws a ValidationError (naming `op`) for a value that can never reach the worker.
+ */
+export function extractCallbacks(args: unknown[], op = "Blocking"): Extracted {
   const x: Extracted = { args, fns: [], paths: [], sources: [], sourcePaths: [] };
   const seen = new WeakSet<object>();
   const walk = (v: unknown, path: CallbackPath): unknown => {
@@ -39,6 +75,14 @@ export function extractCallbacks(args: unknown[]): Extracted {
       x.fns.push(v as Fn);
       x.paths.push(path);
       return undefined;
+    }
+    const bad = path.length > 0 ? unsupported(v) : undefined;
+    if (bad !== undefined) {
+      const [kind, instead] = bad;
+      throw new ValidationError(
+        `${op}: ${describePath(path)} is ${kind}, which the Blocking client cannot send to its worker thread; ${instead}`,
+        op,
+      );
     }
     if (path.length > 0 && isSource(v)) {
       x.sources.push(v);

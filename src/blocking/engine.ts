@@ -6,7 +6,7 @@
 import type { ArgsOf, HandleOp, IterOp, ItemOf, ResultOf, RunOp, StateOf, SyncEngine } from "../core/engine-types.js";
 import { localHandle } from "../core/engine.js";
 import type { ClientOptions } from "../options.js";
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } from "../options.js";
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, validateOptions } from "../options.js";
 import { BlockingCore } from "./bridge.js";
 
 /**
@@ -30,6 +30,8 @@ class BlockingEngine implements SyncEngine {
   readonly #bridge: BlockingCore;
 
   constructor(keyId: string, key: string, options: ClientOptions) {
+    // Here, on the caller's thread: the worker (which checks them again) starts only on the first call.
+    validateOptions(options);
     this.#bridge = new BlockingCore({
       coreModule: new URL("../core/engine.js", import.meta.url),
       factory: "createCore",
