@@ -211,7 +211,12 @@ export async function sendWithRotation<T extends FileModel | PartModel>(
 ): Promise<T> {
   let last: unknown;
   let url: UploadUrlModel | undefined;
-  for (let urls = 0, tries = 0; urls < MAX_UPLOAD_URLS && tries < MAX_UPLOAD_URLS * 3; tries++) {
+  // maxAttempts bounds the URLs tried (B2's five at most) and, three 429s a URL, the attempts;
+  // 1 disables retries, as for every other call.
+  const maxUrls = Math.min(MAX_UPLOAD_URLS, ctx.policy.maxAttempts);
+  const maxTries = ctx.policy.maxAttempts <= 1 ? 1 : maxUrls * 3;
+  let tries = 0;
+  for (let urls = 0; urls < maxUrls && tries < maxTries; tries++) {
     if (!url) {
       url = target.pool.take(target.key) ?? (await target.fetchUrl());
       urls++;
@@ -221,7 +226,7 @@ export async function sendWithRotation<T extends FileModel | PartModel>(
       target.pool.give(target.key, url);
       return result;
     } catch (error) {
-      if (signal?.aborted) throw error;
+      if (signal?.aborted || maxTries === 1) throw error;
       last = error;
       if (error instanceof B2Error && error.status === 429) {
         if (!spendRetry(ctx.policy)) throw exhausted(target.operation, tries + 1, error, BUDGET_SPENT);
@@ -241,5 +246,5 @@ export async function sendWithRotation<T extends FileModel | PartModel>(
       url = undefined;
     }
   }
-  throw exhausted(target.operation, MAX_UPLOAD_URLS, last);
+  throw exhausted(target.operation, tries, last);
 }

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Forbidden, RequestAttemptsFailed, type AwaitingBucket } from "../../src/index.js";
+import { Forbidden, RequestAttemptsFailed, ServiceUnavailable, type AwaitingBucket } from "../../src/index.js";
 import {
   advanceClock,
   clearFaults,
@@ -121,6 +121,28 @@ describe.each(flavors)("%s: uploads", (flavor) => {
     expect(await versionsOf(bucket, "five-urls.bin")).toEqual([]);
     await clearFaults(server);
     await roundTrip(bucket);
+  });
+
+  it("maxAttempts bounds upload retries: 1 sends once and throws B2's error, 2 tries two URLs", async () => {
+    await clearFaults(server);
+    for (const [maxAttempts, sent] of [
+      [1, 1],
+      [2, 2],
+    ] as const) {
+      const limited = client(flavor, server, { maxAttempts });
+      try {
+        await clearJournal(server);
+        await injectFault(server, { op: "b2_upload_file", status: 503, count: 6 });
+        const error = await failure(() => limited.bucket(bucket.bucketId).upload({ fileName: `limited-${maxAttempts}.bin` }, randomBytes(100)));
+        const uploads = only(await journal(server), "b2_upload_file");
+        expect(uploads, `maxAttempts ${maxAttempts}`).toHaveLength(sent);
+        expect(new Set(uploads.map(urlId)).size).toBe(sent);
+        expect(error).toBeInstanceOf(maxAttempts === 1 ? ServiceUnavailable : RequestAttemptsFailed);
+      } finally {
+        await clearFaults(server);
+        await limited.close();
+      }
+    }
   });
 
   it("401 expired_auth_token on an upload URL: a new upload URL, retry", async () => {
