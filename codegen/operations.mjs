@@ -399,6 +399,7 @@ export const operations = [
     returns: { pair: ["FileModel", "File"] },
     doc: "Uploads a stream of unknown length with bounded memory: one request when it ends within one part, a large file in parallel parts otherwise. Blocking clients pass a sync iterable (e.g. a generator), pulled from the calling thread.",
     example: 'const [model] = await bucket.uploadStream({ fileName: "log.txt" }, fs.createReadStream("/var/log/syslog"));',
+    blockingExample: 'const lines = function* () { for (let i = 0; i < 1000; i++) yield new TextEncoder().encode(`line ${i}\\n`); };\nconst [model] = bucket.uploadStream({ fileName: "log.txt" }, lines());',
   },
   {
     class: "Bucket",

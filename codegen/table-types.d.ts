@@ -43,6 +43,8 @@ export interface Row {
   handleState?: Record<string, string>;
   doc: string;
   example: string;
+  /** The Blocking example, where the Awaiting one without `await` would not run there (e.g. a Node stream). */
+  blockingExample?: string;
 }
 
 export interface HandleField {

@@ -396,7 +396,8 @@ export class BlockingBucket {
    * B2 calls: `b2_get_upload_url`, `b2_upload_file`, `b2_start_large_file`, `b2_get_upload_part_url`, `b2_upload_part`, `b2_finish_large_file`.
    * @example
    * ```ts
-   * const [model] = bucket.uploadStream({ fileName: "log.txt" }, fs.createReadStream("/var/log/syslog"));
+   * const lines = function* () { for (let i = 0; i < 1000; i++) yield new TextEncoder().encode(`line ${i}\n`); };
+   * const [model] = bucket.uploadStream({ fileName: "log.txt" }, lines());
    * ```
    */
   uploadStream(settings: UploadSettings, source: UploadSource): [FileModel, BlockingFile] {

@@ -42,7 +42,8 @@ export const BUILTIN = new Set(["Uint8Array", "Promise", "AsyncGenerator", "Gene
 
 /** The JSDoc of a method: the row's doc, its B2 calls, and an example for the flavor. */
 export function methodDoc(/** @type {Row} */ row, /** @type {Flavor} */ flavor) {
-  const example = flavor === "Awaiting" ? row.example : row.example.replace(/for await \(/g, "for (").replace(/\bawait /g, "");
+  const example =
+    flavor === "Awaiting" ? row.example : (row.blockingExample ?? row.example.replace(/for await \(/g, "for (").replace(/\bawait /g, ""));
   const calls = row.b2.length ? `\n\nB2 calls: ${row.b2.map((b) => `\`${b}\``).join(", ")}.` : "";
   return { description: `${row.doc}${calls}`, tags: [{ tagName: "example", text: `\n\`\`\`ts\n${example}\n\`\`\`` }] };
 }
