@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwaitingFile, ChecksumMismatch } from "../../src/index.js";
+import { type AwaitingFile, ChecksumMismatch, RangeNotSatisfiable } from "../../src/index.js";
 import { partialPath } from "../../src/core/download-sinks.js";
 import { scratchDir } from "../support/scratch.js";
 import { clearFaults, clearJournal, client, count, failure, flavors, injectFault, journal, startLocal, uniqueName, type Server } from "./support.js";
@@ -90,6 +90,23 @@ describe.each(flavors)("%s: a ranged download cut mid-body resumes at the right 
           expect({ range, label, same: bytes.equals(expected) }).toEqual({ range, label, same: true });
         }
       }
+    } finally {
+      await b2.close();
+    }
+  });
+});
+
+describe.each(flavors)("%s: ranges of an empty file", (flavor) => {
+  it("any range of a 0-byte file is RangeNotSatisfiable (416); the whole file downloads empty", async () => {
+    const b2 = client(flavor, server);
+    try {
+      const [, bucket] = await b2.createBucket({ bucketName: uniqueName("empty-range") });
+      const [, file] = await bucket.upload({ fileName: "empty.bin" }, new Uint8Array(0));
+      for (const range of ["bytes=0-0", "bytes=5-10", "bytes=-5"]) {
+        const error = await failure(() => file.download({ range }));
+        expect(error, range).toBeInstanceOf(RangeNotSatisfiable);
+      }
+      expect((await file.download()).byteLength).toBe(0);
     } finally {
       await b2.close();
     }

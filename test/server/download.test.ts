@@ -47,6 +47,13 @@ describe("downloads", () => {
     expect((await s.download(path, { range: "bytes=18-" })).bytes.toString()).toBe("ij");
     const bad = await s.download(path, { range: "bytes=50-60" });
     expect([bad.status, bad.json?.code]).toEqual([416, "range_not_satisfiable"]);
+    // An empty file has no byte 0: every range is unsatisfiable; without one it is a 200.
+    await s.uploaded(bucket.bucketId, "d/empty.txt", "");
+    for (const range of ["bytes=0-0", "bytes=0-", "bytes=-5", "bytes=5-10"]) {
+      const empty = await s.download(`/file/${bucket.bucketName}/d/empty.txt`, { range });
+      expect([empty.status, empty.json?.code, empty.headers.get("content-range")], range).toEqual([416, "range_not_satisfiable", "bytes */0"]);
+    }
+    expect((await s.download(`/file/${bucket.bucketName}/d/empty.txt`)).status).toBe(200);
   });
 
   it("query overrides replace response headers", async () => {

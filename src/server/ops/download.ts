@@ -122,7 +122,8 @@ function serve(ctx: Ctx, bucket: BucketRow, file: FileRow, a: Access): Result {
   const key = keyForRead(sseOf(file), sseFromHeaders(ctx.req.headers));
   const headers = headersFor(state, ctx, bucket, file, a);
   const size = file.contentLength;
-  const range = size > 0 ? parseRange(ctx.req.headers.range, size) : null;
+  // An empty file has no byte to serve: any valid range is unsatisfiable (416), as on B2.
+  const range = parseRange(ctx.req.headers.range, size);
   const [start, end] = range ?? [0, size - 1];
   headers["Content-Length"] = end - start + 1;
   if (range) headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
