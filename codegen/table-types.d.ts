@@ -52,6 +52,8 @@ export interface HandleField {
   type: string;
   optional?: boolean;
   doc: string;
+  /** State only, no public getter (a secret such as an SSE-C key). */
+  hidden?: boolean;
 }
 
 export interface HandleSpec {

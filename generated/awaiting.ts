@@ -11,6 +11,7 @@ import type {
   BucketUpdateSettings,
   CopyFileSettings,
   CopyPartSettings,
+  CustomerKey,
   DownloadAuthorizationModel,
   DownloadAuthorizationSettings,
   DownloadSettings,
@@ -540,14 +541,17 @@ export class AwaitingFile {
   }
 
   /**
-   * The parts of this (unfinished large) file; the next uploaded part is `partNumber + 1`. No request is made.
+   * The parts of this (unfinished large) file; the next uploaded part is `partNumber + 1`. An SSE-C large file needs its key on every uploaded part: pass it as `serverSideEncryption`. No request is made.
    * @example
    * ```ts
    * const parts = file.parts();
    * ```
    */
-  parts(partNumber: number = 0): AwaitingParts {
-    return new AwaitingParts(this.#core, this.#core.handle("File.parts", this.#state, [partNumber]));
+  parts(partNumber: number = 0, serverSideEncryption?: CustomerKey): AwaitingParts {
+    return new AwaitingParts(
+      this.#core,
+      this.#core.handle("File.parts", this.#state, [partNumber, serverSideEncryption]),
+    );
   }
 
   /**

@@ -11,6 +11,7 @@ import type {
   BucketUpdateSettings,
   CopyFileSettings,
   CopyPartSettings,
+  CustomerKey,
   DownloadAuthorizationModel,
   DownloadAuthorizationSettings,
   DownloadSettings,
@@ -534,14 +535,17 @@ export class BlockingFile {
   }
 
   /**
-   * The parts of this (unfinished large) file; the next uploaded part is `partNumber + 1`. No request is made.
+   * The parts of this (unfinished large) file; the next uploaded part is `partNumber + 1`. An SSE-C large file needs its key on every uploaded part: pass it as `serverSideEncryption`. No request is made.
    * @example
    * ```ts
    * const parts = file.parts();
    * ```
    */
-  parts(partNumber: number = 0): BlockingParts {
-    return new BlockingParts(this.#core, this.#core.handle("File.parts", this.#state, [partNumber]));
+  parts(partNumber: number = 0, serverSideEncryption?: CustomerKey): BlockingParts {
+    return new BlockingParts(
+      this.#core,
+      this.#core.handle("File.parts", this.#state, [partNumber, serverSideEncryption]),
+    );
   }
 
   /**

@@ -8,6 +8,7 @@ import type {
   BucketUpdateSettings,
   CopyFileSettings,
   CopyPartSettings,
+  CustomerKey,
   DownloadAuthorizationModel,
   DownloadAuthorizationSettings,
   DownloadSettings,
@@ -160,7 +161,12 @@ export interface Operations {
     item: Uint8Array;
   };
   "File.get": { kind: "call"; state: FileState; args: []; result: FileModel };
-  "File.parts": { kind: "handle"; state: FileState; args: [partNumber: number]; result: PartsState };
+  "File.parts": {
+    kind: "handle";
+    state: FileState;
+    args: [partNumber: number, serverSideEncryption: CustomerKey | undefined];
+    result: PartsState;
+  };
   "File.save": { kind: "custom"; state: FileState; args: [settings: DownloadSettings, pathway: string]; result: void };
   "File.updateLegalHold": {
     kind: "custom";
@@ -514,8 +520,13 @@ export const operationTable = {
     name: "parts",
     kind: "handle",
     b2: [],
-    params: ["partNumber"],
-    handleState: { fileId: "state.fileId", bucketId: "state.bucketId", partNumber: "partNumber" },
+    params: ["partNumber", "serverSideEncryption"],
+    handleState: {
+      fileId: "state.fileId",
+      bucketId: "state.bucketId",
+      partNumber: "partNumber",
+      serverSideEncryption: "serverSideEncryption",
+    },
     handle: "Parts",
   },
   "File.save": {

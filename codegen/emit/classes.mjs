@@ -50,7 +50,7 @@ export function emitClass(/** @type {HandleSpec} */ spec, /** @type {Row[]} */ r
             statements: ["this.#core = core;", "this.#state = state;"],
           },
     ],
-    getAccessors: spec.fields.map((f) => ({
+    getAccessors: spec.fields.filter((f) => !f.hidden).map((f) => ({
       kind: StructureKind.GetAccessor,
       name: f.name,
       scope: Scope.Public,

@@ -2,6 +2,7 @@
  * Authorized JSON calls on the API host: the account token, retries with back-off, and one
  * re-authorization when B2 says the token expired or is bad.
  */
+import { withFullSse } from "./sse.js";
 import { B2Error } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 import { Attempt, errorFromResponse, type ApiClient } from "./http.js";
@@ -33,7 +34,7 @@ export class Api {
 
   /** One B2 JSON operation with retries; the body's undefined fields are dropped. */
   async call<T>(operation: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
-    const clean = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+    const clean = withFullSse(Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)), operation);
     return retrying(
       this.policy,
       operation,

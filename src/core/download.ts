@@ -14,6 +14,7 @@ import { b2Decode } from "./encoding.js";
 import { Attempt } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, isRetryable, spendRetry } from "./retry.js";
 import { checkDownloadOverrides, checkRange } from "./validate.js";
+import { checkCustomerKey } from "./sse.js";
 import { planRanges, runLanes } from "./download-ranges.js";
 
 export type { DownloadTarget } from "./download-get.js";
@@ -110,6 +111,7 @@ export async function* streamOnce(
   const operation = operationOf(target);
   checkRange(settings.range, operation);
   checkDownloadOverrides(settings as Record<string, unknown>, operation);
+  if (settings.serverSideEncryption) checkCustomerKey(settings.serverSideEncryption, operation);
   const asked = parseRange(settings.range);
   const verify = settings.range === undefined;
   const hash = createHash("sha1");

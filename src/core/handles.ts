@@ -4,6 +4,8 @@
  * Engine operations may update it in place (Parts advances `partNumber`); the Blocking
  * bridge copies such updates back to the caller's thread.
  */
+import type { CustomerKey } from "../models.js";
+
 export interface ClientState {
   readonly kind: "Client";
 }
@@ -24,6 +26,8 @@ export interface PartsState {
   bucketId?: string;
   /** The last part number used; the next uploaded part is `partNumber + 1`. */
   partNumber: number;
+  /** The SSE-C key of the large file, sent with every uploaded part (never a public field). */
+  serverSideEncryption?: CustomerKey | undefined;
 }
 export interface KeyState {
   readonly kind: "Key";

@@ -6,7 +6,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../../generated/schema.js";
 import { encodeNamePath } from "./encoding.js";
-import { B2Error, ConnectionError, RequestTimeout, errorFromBody } from "../errors.js";
+import { B2Error, ConnectionError, RequestTimeout, ValidationError, errorFromBody } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 
 export type ApiClient = Client<paths>;
@@ -74,9 +74,26 @@ export class Attempt {
     if (this.#timedOut) {
       return new RequestTimeout({ status: 0, code: "timeout", message: `${operation}: no response within the timeout`, operation, cause: error });
     }
+    const local = localRequestError(error, operation);
+    if (local) return local;
     const message = error instanceof Error ? error.message : String(error);
     return new ConnectionError({ status: 0, code: "connection_error", message: `${operation}: ${message}`, operation, cause: error });
   }
+}
+
+/** Node's codes for a request it refused to build (a header name or value HTTP cannot carry). */
+const LOCAL_CODES = new Set(["ERR_INVALID_CHAR", "ERR_HTTP_INVALID_HEADER_VALUE", "ERR_INVALID_HTTP_TOKEN"]);
+
+/**
+ * A request that never left because a header could not be built: bad input, not a network
+ * failure, so a ValidationError (never retried). fetch's TypeError may quote the value (a key,
+ * a token), so only Node's own messages, which name the header alone, are passed on.
+ */
+function localRequestError(error: unknown, operation: string): ValidationError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && LOCAL_CODES.has(code)) return new ValidationError(`${operation}: ${(error as Error).message}`, operation);
+  if (error instanceof TypeError && /header/i.test(error.message)) return new ValidationError(`${operation}: a header value that HTTP cannot carry`, operation);
+  return undefined;
 }
 
 export function retryAfterSeconds(response: { headers: Headers }): number | undefined {

@@ -12,7 +12,8 @@ import { b2Encode } from "./encoding.js";
 import { Attempt, errorFromResponse, jsonOrUndefined, retryAfterSeconds } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, spendRetry } from "./retry.js";
 import type { UploadUrlPool } from "./upload-pool.js";
-import { checkFileInfo, checkFileName, checkInfoBudget, checkLastModifiedMillis } from "./validate.js";
+import { checkCustomerKey, customerKeyMd5 } from "./sse.js";
+import { checkContentType, checkFileInfo, checkFileName, checkInfoBudget, checkLastModifiedMillis } from "./validate.js";
 
 /** B2 recommends trying five different upload URLs before giving up. */
 export const MAX_UPLOAD_URLS = 5;
@@ -21,18 +22,15 @@ export function sha1Hex(data: Uint8Array): string {
   return createHash("sha1").update(data).digest("hex");
 }
 
-function md5Base64(base64Key: string): string {
-  return createHash("md5").update(Buffer.from(base64Key, "base64")).digest("base64");
-}
-
-/** SSE headers of an upload or part (SSE-C needs the key on every part). */
-export function sseHeaders(sse: ServerSideEncryption | undefined): Record<string, string> {
+/** SSE headers of an upload, part or download (SSE-C needs the key on every part); a bad key is a ValidationError. */
+export function sseHeaders(sse: ServerSideEncryption | undefined, operation?: string): Record<string, string> {
   if (!sse) return {};
   if (sse.mode === "SSE-B2") return { "X-Bz-Server-Side-Encryption": sse.algorithm ?? "AES256" };
+  checkCustomerKey(sse, operation);
   return {
     "X-Bz-Server-Side-Encryption-Customer-Algorithm": sse.algorithm ?? "AES256",
     "X-Bz-Server-Side-Encryption-Customer-Key": sse.customerKey,
-    "X-Bz-Server-Side-Encryption-Customer-Key-Md5": sse.customerKeyMd5 ?? md5Base64(sse.customerKey),
+    "X-Bz-Server-Side-Encryption-Customer-Key-Md5": sse.customerKeyMd5 ?? customerKeyMd5(sse.customerKey),
   };
 }
 
@@ -53,6 +51,7 @@ export function uploadHeaders(settings: UploadSettings, operation: string): Reco
   checkFileName(settings.fileName, operation);
   // The custom info and the b2-* infos the settings make (contentDisposition…), checked alike.
   checkFileInfo(fileInfoOf(settings), operation);
+  if (settings.contentType !== undefined) checkContentType(settings.contentType, operation);
   const headers: Record<string, string> = {
     "X-Bz-File-Name": b2Encode(settings.fileName),
     "Content-Type": settings.contentType ?? "b2/x-auto",
@@ -60,7 +59,7 @@ export function uploadHeaders(settings: UploadSettings, operation: string): Reco
   const info = fileInfoOf(settings);
   if (info["src_last_modified_millis"] !== undefined) checkLastModifiedMillis(info["src_last_modified_millis"], operation);
   for (const [k, v] of Object.entries(info)) headers[`X-Bz-Info-${k}`] = b2Encode(v);
-  Object.assign(headers, sseHeaders(settings.serverSideEncryption));
+  Object.assign(headers, sseHeaders(settings.serverSideEncryption, operation));
   if (settings.fileRetention?.mode) {
     headers["X-Bz-File-Retention-Mode"] = settings.fileRetention.mode;
     if (settings.fileRetention.retainUntilTimestamp !== null) {

@@ -159,3 +159,10 @@ export function checkCopyRange(range: string | null | undefined, operation: stri
     throw new ValidationError(`invalid range ${JSON.stringify(range)}: a copy takes "bytes=START-END" (no open-ended or suffix range)`, operation);
   }
 }
+
+/** A content type is served back as the Content-Type header: visible ASCII only (as the server holds it). */
+export function checkContentType(contentType: unknown, operation?: string): void {
+  if (typeof contentType !== "string" || !/^[\t\x20-\x7e]+$/.test(contentType)) {
+    throw new ValidationError(`invalid content type ${JSON.stringify(contentType)}: visible ASCII characters, such as text/plain`, operation);
+  }
+}

@@ -1,8 +1,14 @@
 /** Conformance: encryption, Object Lock and download authorization, through both hierarchies. */
 import { createHash, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { B2Error, type Awaiting } from "../../src/index.js";
 import { advanceClock, client, failure, flavors, startLocal, text, uniqueName, type Server } from "./support.js";
+import { scratchDir } from "../support/scratch.js";
+
+const scratch = scratchDir("b2kit-security-");
 
 let server: Server;
 beforeAll(async () => {
@@ -43,6 +49,33 @@ describe.each(flavors)("%s: encryption, lock, download authorization", (flavor) 
     expect((refused as B2Error).status).toBeGreaterThanOrEqual(400);
     const wrongKey = randomBytes(32).toString("base64");
     expect(await failure(() => file.download({ serverSideEncryption: { customerKey: wrongKey } }))).toBeInstanceOf(B2Error);
+  });
+
+  it("SSE-C large file by hand: createPart and copies take the short { mode, customerKey } form; parts carry the key given to parts()", async () => {
+    const [, bucket] = await b2.createBucket({ bucketName: uniqueName("ssecparts") });
+    const key = randomBytes(32).toString("base64");
+    const sse = { mode: "SSE-C", customerKey: key } as const;
+    const [, file] = await bucket.createPart({ fileName: "by-hand.bin", serverSideEncryption: sse });
+    const first = randomBytes(1500);
+    const rest = randomBytes(700);
+    const path = join(scratch, `${flavor}-rest.bin`);
+    writeFileSync(path, rest);
+    // Without the key B2 refuses the part; with it, data and file parts go up.
+    expect(await failure(() => file.parts().data(first))).toBeInstanceOf(B2Error);
+    const parts = file.parts(0, { customerKey: key });
+    expect("serverSideEncryption" in parts).toBe(false); // state only: the key has no getter
+    expect(inspect(parts, { showHidden: true, depth: 5 })).not.toContain(key);
+    await parts.data(first);
+    await parts.file(path);
+    const model = await parts.finish();
+    expect(model.serverSideEncryption).toMatchObject({ mode: "SSE-C", algorithm: "AES256" });
+    const whole = Buffer.concat([first, rest]);
+    expect(Buffer.from(await file.download({ serverSideEncryption: { customerKey: key } })).equals(whole)).toBe(true);
+    // Copies, simple (a range) and over the single-copy limit (as parts), in the short form.
+    const [small] = await file.copy({ fileName: "copy-small.bin", range: "bytes=0-99", sourceServerSideEncryption: sse, destinationServerSideEncryption: sse });
+    expect(small.contentLength).toBe(100);
+    const [, big] = await b2.file(file.fileId).copy({ fileName: "copy-big.bin", sourceServerSideEncryption: sse, destinationServerSideEncryption: sse });
+    expect(Buffer.from(await big.download({ serverSideEncryption: { customerKey: key } })).equals(whole)).toBe(true);
   });
 
   it("Object Lock: bucket default retention round-trips and applies to new uploads", async () => {

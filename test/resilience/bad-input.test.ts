@@ -82,6 +82,12 @@ const cases: Case[] = [
   ["bucket Cache-Control info with a non-ASCII value", /directives/, (b2) => b2.createBucket({ bucketName: "good-bucket-1", bucketInfo: { "Cache-Control": "max-age=\u00e9" } })],
   ["download: b2ContentDisposition with a raw non-ASCII file name", /filename|token|quoted/, (b2) => file(b2).download({ b2ContentDisposition: 'attachment; filename="自由.txt"' })],
   ["parts copy: open-ended range", /bytes=START-END/, (b2) => file(b2).parts().copy({ sourceFileId: "x", range: "bytes=5-" })],
+  // SSE-C keys and content types go in headers: refused before sending, the key never repeated
+  ["SSE-C key with a line break", /customerKey: the base64 of a 32-byte/, (b2) => bucket(b2).upload({ fileName: "f", serverSideEncryption: { mode: "SSE-C", customerKey: "a\nb" } }, bytes(1))],
+  ["SSE-C key of 16 bytes", /customerKey: the base64 of a 32-byte/, (b2) => bucket(b2).upload({ fileName: "f", serverSideEncryption: { mode: "SSE-C", customerKey: Buffer.alloc(16).toString("base64") } }, bytes(1))],
+  ["download: SSE-C key not base64", /customerKey/, (b2) => file(b2).download({ serverSideEncryption: { customerKey: "not a key" } })],
+  ["copy: SSE-C source key not base64", /customerKey/, (b2) => file(b2).copy({ fileName: "c", sourceServerSideEncryption: { mode: "SSE-C", customerKey: "x" } })],
+  ["content type with a line break", /content type/, (b2) => bucket(b2).upload({ fileName: "f", contentType: "text/plain\r\nX-Evil: 1" }, bytes(1))],
   // Bucket names
   ["bucket name too short", /6 to 63/, (b2) => b2.createBucket({ bucketName: "abc" })],
   ["bucket name too long", /6 to 63/, (b2) => b2.createBucket({ bucketName: "a".repeat(64) })],
@@ -148,6 +154,23 @@ const cases: Case[] = [
   ["26 notification rules", /at most 25/, (b2) => bucket(b2).setNotificationRules(Array.from({ length: 26 }, (_, i) => webhook({ name: `rule-${100 + i}` })))],
   ["duplicate notification rule names", /duplicate name/, (b2) => bucket(b2).setNotificationRules([webhook(), webhook({ objectNamePrefix: "x/" })])],
 ];
+
+describe.each(flavors)("%s: a client header HTTP cannot carry", (flavor) => {
+  it("fails the first call with a ValidationError at once: nothing sent, no retries, no value quoted", async () => {
+    const bad = client(flavor, server, { headers: { "X-Custom": "line\nbreak-secret" } });
+    try {
+      await clearJournal(server);
+      const started = Date.now();
+      const error = await failure(() => bad.bucket("4a48fe8875c6214145260818").upload({ fileName: "f" }, new Uint8Array(1)));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as Error).message).not.toContain("break-secret");
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await journal(server)).toEqual([]);
+    } finally {
+      await bad.close();
+    }
+  });
+});
 
 async function collect(items: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of items) void _;

@@ -120,13 +120,6 @@ function counted(body: StreamedBody, onBytes: (attemptBytes: number) => void): S
   };
 }
 
-function withCustomerKeyMd5(sse: ServerSideEncryption | undefined): Record<string, unknown> | undefined {
-  if (!sse) return undefined;
-  if (sse.mode === "SSE-B2") return { mode: "SSE-B2", algorithm: sse.algorithm ?? "AES256" };
-  const headers = sseHeaders(sse);
-  return { mode: "SSE-C", algorithm: sse.algorithm ?? "AES256", customerKey: sse.customerKey, customerKeyMd5: headers["X-Bz-Server-Side-Encryption-Customer-Key-Md5"] };
-}
-
 /** The b2_start_large_file body for upload settings (all metadata kept). */
 export function startBody(bucketId: string, settings: UploadSettings, extraInfo: Record<string, string>): Record<string, unknown> {
   uploadHeaders(settings, "b2_start_large_file"); // the same validation as a simple upload
@@ -135,7 +128,7 @@ export function startBody(bucketId: string, settings: UploadSettings, extraInfo:
     fileName: settings.fileName,
     contentType: settings.contentType ?? "b2/x-auto",
     fileInfo: fileInfoOf(settings, extraInfo),
-    serverSideEncryption: withCustomerKeyMd5(settings.serverSideEncryption),
+    serverSideEncryption: settings.serverSideEncryption, // in full form when sent (sse.ts)
     fileRetention: settings.fileRetention,
     legalHold: settings.legalHold,
   };
@@ -471,13 +464,19 @@ export async function uploadFile(
 
 // ── Parts handle ─────────────────────────────────────────────────────────────────────────
 
+/** The encryption of the parts handle's uploads: its SSE-C key, if it was given one. */
+function partsSse(state: PartsState): ServerSideEncryption | undefined {
+  const key = state.serverSideEncryption;
+  return key ? { ...key, mode: "SSE-C" } : undefined;
+}
+
 /** Uploads bytes as the next part (the part number is reserved before any await). */
 export async function partsData(ctx: Context, state: PartsState, data: Uint8Array): Promise<PartModel> {
   const partNumber = state.partNumber + 1;
   checkPartNumber(partNumber, "b2_upload_part");
   checkPartSize(data.byteLength, "b2_upload_part");
   state.partNumber = partNumber;
-  return uploadPart(ctx, state.fileId, partNumber, data, undefined);
+  return uploadPart(ctx, state.fileId, partNumber, data, partsSse(state));
 }
 
 /** Uploads a local file as the following parts, in chunk-size pieces. */
@@ -491,7 +490,7 @@ export async function partsFile(ctx: Context, state: PartsState, pathway: string
   state.partNumber += jobs.length;
   const handle = await open(pathway, "r");
   try {
-    await uploadFileParts(ctx, state.fileId, handle, jobs, {}, info.size);
+    await uploadFileParts(ctx, state.fileId, handle, jobs, { serverSideEncryption: partsSse(state) }, info.size);
   } finally {
     await handle.close();
   }
