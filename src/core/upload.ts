@@ -243,6 +243,8 @@ export async function sendWithRotation<T extends FileModel | PartModel>(
       }
       ctx.policy.log?.(`${target.operation}: ${(error as B2Error).status} ${(error as B2Error).code}; dropping the upload URL`);
       url = undefined;
+      // Back off before the next URL too (Retry-After when B2 gives one): a struggling pod is not hammered.
+      await ctx.policy.sleep(backoffMs(tries + 1, ctx.policy, (error as B2Error).retryAfter), signal);
     }
   }
   throw exhausted(target.operation, tries, last);

@@ -8,9 +8,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Awaiting, type AwaitingBucket, type AwaitingFile, ValidationError } from "../../src/index.js";
+import { type Awaiting, type AwaitingBucket, type AwaitingFile, Forbidden, ValidationError } from "../../src/index.js";
 import { scratchDir } from "../support/scratch.js";
-import { clearJournal, client, count, failure, flavors, journal, startLocal, uniqueName, type Server } from "./support.js";
+import { clearFaults, clearJournal, client, count, failure, flavors, injectFault, journal, startLocal, uniqueName, type Server } from "./support.js";
 
 const sha1 = (data: Uint8Array): string => createHash("sha1").update(data).digest("hex");
 const scratch = scratchDir("b2kit-copy-partial-");
@@ -71,6 +71,24 @@ describe.each(flavors)("%s: copying part of a large file as b2_copy_part ranges"
     });
     expect(part.fileInfo).toEqual({ r: "3" });
     expect(Buffer.from(await partFile.download()).equals(data.subarray(2000, 27_000))).toBe(true);
+  });
+
+  it("parts of about the recommended size, balanced over the lanes; a failed part cancels the copy's large file", async () => {
+    await clearJournal(server);
+    await large.copy({ fileName: "sized-copy.bin" });
+    // 30,000 bytes toward 8,000-byte parts over 4 lanes: 4 parts, not 30 of the 1,000-byte minimum.
+    expect(count(await journal(server), "b2_copy_part")).toBe(4);
+    await clearJournal(server);
+    await injectFault(server, { op: "b2_copy_part", status: 403, code: "cap_exceeded", skip: 1, count: 1 });
+    try {
+      expect(await failure(() => large.copy({ fileName: "failed-copy.bin" }))).toBeInstanceOf(Forbidden);
+    } finally {
+      await clearFaults(server);
+    }
+    expect(count(await journal(server), "b2_cancel_large_file")).toBe(1);
+    const unfinished: string[] = [];
+    for await (const [model] of bucket.unfinishedFiles({ namePrefix: "failed-copy" })) unfinished.push(model.fileName);
+    expect(unfinished).toEqual([]);
   });
 
   it("bytes=-N and bytes=N- (which B2 does not copy) are refused with ValidationError before any request", async () => {

@@ -47,6 +47,22 @@ describe.each(flavors)("%s: uploadStream failures", (flavor: Flavor) => {
     expect(await collect(bucket.fileNames({ prefix: name }))).toEqual([]);
   }
 
+  it("concurrency 1 keeps one part in flight from the first part on", async () => {
+    const single = client(flavor, server, { concurrency: 1 });
+    try {
+      const chunks = Array.from({ length: 4 }, () => randomBytes(1000));
+      // Every part is held 300 ms: one at a time takes at least 1,200 ms; two at once (the first two) less.
+      await injectFault(server, { op: "b2_upload_part", wire: "stall", stallMs: 300, count: 4 });
+      const started = Date.now();
+      const [model] = await single.bucket(bucket.bucketId).uploadStream({ fileName: "one-lane.bin" }, chunks);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1200);
+      expect(model.contentLength).toBe(4000);
+    } finally {
+      await clearFaults(server);
+      await single.close();
+    }
+  });
+
   it("rejects chunks that are strings or numbers with a ValidationError and uploads nothing", async () => {
     for (const [label, source] of [
       ["strings", ["abc", "def"]],

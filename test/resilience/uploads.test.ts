@@ -123,6 +123,18 @@ describe.each(flavors)("%s: uploads", (flavor) => {
     await roundTrip(bucket);
   });
 
+  it("503 with Retry-After on b2_upload_file waits that long before the next upload URL", async () => {
+    await clearFaults(server);
+    await clearJournal(server);
+    await injectFault(server, { op: "b2_upload_file", status: 503, retryAfter: 1, count: 1 });
+    const started = Date.now();
+    await uploadAndVerify("retry-after-503.bin");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    const uploads = only(await journal(server), "b2_upload_file");
+    expect(uploads.map((e) => e.status)).toEqual([503, 200]);
+    expect(urlId(uploads[1]!)).not.toBe(urlId(uploads[0]!));
+  });
+
   it("maxAttempts bounds upload retries: 1 sends once and throws B2's error, 2 tries two URLs", async () => {
     await clearFaults(server);
     for (const [maxAttempts, sent] of [

@@ -10,7 +10,7 @@ import type { Context } from "../context.js";
 import type { FileState } from "../handles.js";
 import { checkCopyRange, checkFileInfo, checkFileName, checkInfoBudget } from "../validate.js";
 import { fileHandle } from "./handles.js";
-import { choosePartSize, finishLargeFile } from "./large-file.js";
+import { finishLargeFile, planPartSize } from "./large-file.js";
 
 
 /** The source bytes a copy takes (a range checked by checkCopyRange), its end clamped to the file. */
@@ -45,7 +45,9 @@ async function copyAsLargeFile(ctx: Context, state: FileState, settings: CopyFil
   const largeFileId = started.fileId as string;
   const auth = await ctx.api.session.get();
   const length = end - start + 1;
-  const partSize = choosePartSize(length, ctx.options.chunkSize, auth.absoluteMinimumPartSize);
+  const lanes = ctx.options.concurrency;
+  // As for uploads: parts toward B2's recommended size, balanced over the lanes (fewer requests).
+  const partSize = planPartSize(length, { chunkSize: ctx.options.chunkSize, minimum: auth.absoluteMinimumPartSize, recommended: auth.recommendedPartSize, lanes });
   const ranges: [number, number][] = [];
   for (let offset = start; offset <= end; offset += partSize) ranges.push([offset, Math.min(end, offset + partSize - 1)]);
   const sha1s: string[] = [];
@@ -70,8 +72,13 @@ async function copyAsLargeFile(ctx: Context, state: FileState, settings: CopyFil
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(ctx.options.concurrency, ranges.length) }, lane));
-  if (failure !== undefined) throw failure;
+  await Promise.all(Array.from({ length: Math.min(lanes, ranges.length) }, lane));
+  if (failure !== undefined) {
+    // A copy is not resumed: its copied parts would stay stored (and billed) in an unfinished file.
+    await ctx.api.call("b2_cancel_large_file", { fileId: largeFileId }).catch(() => undefined);
+    ctx.partUrls.forget(largeFileId);
+    throw failure;
+  }
   return finishLargeFile(ctx, largeFileId, sha1s);
 }
 

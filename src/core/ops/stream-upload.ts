@@ -286,6 +286,8 @@ export async function uploadStream(
       };
       progress(0, undefined);
       launch(1, first as Uint8Array);
+      // The lane limit holds from the first parts on (concurrency 1: one part in flight).
+      while (inFlight.size >= limit) await stop.race(Promise.race(inFlight));
       launch(2, second);
       for (let partNumber = 3; ; partNumber++) {
         while (inFlight.size >= limit) await stop.race(Promise.race(inFlight));
