@@ -5,6 +5,7 @@
  */
 import { ValidationError } from "../errors.js";
 import { servedHeaderProblem } from "../header-grammar.js";
+import { accountOnly } from "../key-rules.js";
 import { checkCorsRules, checkLifecycleRules, checkNotificationRules } from "./validate-rules.js";
 import { checkBucketName, checkCapabilities, checkDownloadOverrides, checkDuration, checkFileInfo, checkFileName, checkInfoBudget, checkKeyName, checkPageSize } from "./validate.js";
 
@@ -46,6 +47,9 @@ const checks: Record<string, Check> = {
   b2_create_key(body, op) {
     checkKeyName(body["keyName"], op);
     checkCapabilities(body["capabilities"], op);
+    const restricted = (Array.isArray(body["bucketIds"]) && body["bucketIds"].length > 0) || typeof body["bucketId"] === "string";
+    const denied = restricted ? accountOnly(body["capabilities"] as unknown[]) : [];
+    if (denied.length) throw new ValidationError(`invalid capabilities for a key restricted to buckets: ${denied.join(", ")} (account-wide only)`, op);
     if (body["validDurationInSeconds"] !== undefined) checkDuration(body["validDurationInSeconds"], 1, MAX_KEY_SECONDS, "key validDurationInSeconds", op);
   },
   b2_get_download_authorization(body, op) {

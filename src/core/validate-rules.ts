@@ -2,6 +2,7 @@
  * Shapes of bucket rule lists B2 documents — lifecycle, CORS and event-notification rules —
  * checked before sending. Each failure is a `ValidationError` naming the rule and its index.
  */
+import { EVENT_TYPES } from "../event-types.js";
 import { ValidationError } from "../errors.js";
 
 type Rule = Record<string, unknown>;
@@ -67,12 +68,6 @@ export function checkCorsRules(rules: unknown, operation?: string): void {
     if (strings.reduce((n: number, v) => n + Buffer.byteLength(String(v)), 0) >= 1000) fail("the rule's strings must total under 1,000 bytes");
   });
 }
-
-const EVENT_TYPES = new Set([
-  "b2:ObjectCreated:*", "b2:ObjectCreated:Upload", "b2:ObjectCreated:MultipartUpload", "b2:ObjectCreated:Copy",
-  "b2:ObjectCreated:Replica", "b2:ObjectCreated:MultipartReplica", "b2:ObjectDeleted:*", "b2:ObjectDeleted:Delete",
-  "b2:ObjectDeleted:LifecycleRule", "b2:HideMarkerCreated:*", "b2:HideMarkerCreated:Hide", "b2:HideMarkerCreated:LifecycleRule",
-]);
 
 /**
  * Event notification rules: unique 6–63 character names (not `b2-`), known event types, a prefix

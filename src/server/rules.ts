@@ -1,4 +1,5 @@
 /** Semantic checks on bucket settings beyond what the spec's schemas express (counts, overlaps, uniqueness). */
+import { EVENT_TYPES } from "../event-types.js";
 import { badRequest } from "./errors.js";
 
 const CORS_OPS = new Set([
@@ -64,12 +65,6 @@ export function checkLifecycleRules(rules: unknown): unknown[] {
   return rules;
 }
 
-const EVENT_TYPES = [
-  "b2:ObjectCreated:*", "b2:ObjectCreated:Upload", "b2:ObjectCreated:MultipartUpload", "b2:ObjectCreated:Copy",
-  "b2:ObjectCreated:Replica", "b2:ObjectCreated:MultipartReplica", "b2:ObjectDeleted:*", "b2:ObjectDeleted:Delete",
-  "b2:ObjectDeleted:LifecycleRule", "b2:HideMarkerCreated:*", "b2:HideMarkerCreated:Hide", "b2:HideMarkerCreated:LifecycleRule",
-];
-
 /** Notification rules: names, event types (with B2's codes), prefix overlap per event type, webhook target. */
 export function checkNotificationRules(rules: unknown): Record<string, unknown>[] {
   if (!Array.isArray(rules)) throw badRequest("eventNotificationRules: must be an array");
@@ -84,7 +79,7 @@ export function checkNotificationRules(rules: unknown): Record<string, unknown>[
     names.add(name);
     const types = rule["eventTypes"];
     if (!Array.isArray(types) || types.length === 0) throw badRequest(`eventNotificationRules[${i}].eventTypes: at least one`, "event_types_empty");
-    for (const t of types) if (!EVENT_TYPES.includes(t as string)) throw badRequest(`eventNotificationRules[${i}].eventTypes: invalid ${String(t)}`, "event_type_invalid");
+    for (const t of types) if (!EVENT_TYPES.has(t as string)) throw badRequest(`eventNotificationRules[${i}].eventTypes: invalid ${String(t)}`, "event_type_invalid");
     const prefix = typeof rule["objectNamePrefix"] === "string" ? rule["objectNamePrefix"] : "";
     for (const t of types as string[]) {
       const category = t.split(":").slice(0, 2).join(":");

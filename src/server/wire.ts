@@ -54,9 +54,20 @@ export function fileJson(state: ServerState, f: FileRow, p: Principal | null, ve
     serverSideEncryption: sseJson(sseOf(f)),
     uploadTimestamp: f.uploadTimestamp,
   };
+  if (f.action === "hide") {
+    // As the live service answers (recorded): the hashes of no bytes, and no SSE or Object Lock fields.
+    out["contentSha1"] = EMPTY_SHA1;
+    out["contentMd5"] = EMPTY_MD5;
+    delete out["fileRetention"];
+    delete out["legalHold"];
+    delete out["serverSideEncryption"];
+  }
   if (version === 1) out["size"] = f.contentLength;
   return out;
 }
+
+const EMPTY_SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+const EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
 
 export function folderJson(state: ServerState, bucketId: string, name: string): Record<string, unknown> {
   return {

@@ -98,6 +98,7 @@ const cases: Case[] = [
   ["key name with a space", /key name/, (b2) => b2.createKey({ keyName: "bad name", capabilities: ["listFiles"] })],
   ["key name over 100 characters", /key name/, (b2) => b2.createKey({ keyName: "k".repeat(101), capabilities: ["listFiles"] })],
   ["no capabilities", /at least one capability/, (b2) => b2.createKey({ keyName: "k", capabilities: [] })],
+  ["bucket-restricted key with an account-wide capability", /restricted to buckets: writeKeys/, (b2) => b2.createKey({ keyName: "k", capabilities: ["listFiles", "writeKeys"], bucketIds: ["4a48fe8875c6214145260818"] })],
   ["unknown capability", /capability "readEverything"/, (b2) => b2.createKey({ keyName: "k", capabilities: ["readEverything"] as never })],
   // Durations
   ["key duration 0", /1 to 86400000/, (b2) => b2.createKey({ keyName: "k", capabilities: ["listFiles"], validDurationInSeconds: 0 })],

@@ -168,5 +168,13 @@ describe("keys", () => {
   it("refuses bad key names and capabilities", async () => {
     expect((await s.call("b2_create_key", { accountId: s.accountId, keyName: "bad name!", capabilities: ["listFiles"] })).status).toBe(400);
     expect((await s.call("b2_create_key", { accountId: s.accountId, keyName: "ok", capabilities: ["flyToTheMoon"] })).status).toBe(400);
+    // B2: a key restricted to buckets holds bucket-level capabilities only.
+    const scoped = await s.bucket();
+    for (const capability of ["listKeys", "writeKeys", "deleteKeys", "writeBuckets", "deleteBuckets"]) {
+      const r = await s.call("b2_create_key", { accountId: s.accountId, keyName: "scoped", capabilities: ["listFiles", capability], bucketIds: [scoped.bucketId] });
+      expect([r.status, r.body.code], capability).toEqual([400, "bad_request"]);
+      expect(r.body.message, capability).toContain(capability);
+    }
+    expect((await s.call("b2_create_key", { accountId: s.accountId, keyName: "scoped", capabilities: ["listKeys"] })).status).toBe(200);
   });
 });

@@ -28,6 +28,8 @@ const cases: [string, number, string, () => Record<string, unknown>][] = [
   ["b2_list_file_versions", 400, "out_of_range", () => ({ bucketId: bucket.bucketId, maxFileCount: 10_001 })],
   ["b2_get_file_info", 404, "not_found", () => ({ fileId: `4_z${bucket.bucketId}_f0123456789` })],
   ["b2_get_file_info", 400, "bad_request", () => ({ fileId: "garbage" })],
+  // A file id in B2's own form, unknown here: not found, not malformed.
+  ["b2_get_file_info", 404, "not_found", () => ({ fileId: "4_z8d625eb63be2775577c70e1a_f1052a33c70ab4806_d20211118_m153703_c002_v0001160_t0027" })],
   ["b2_hide_file", 400, "bad_bucket_id", () => ({ bucketId: "nope", fileName: "x" })],
   ["b2_update_file_retention", 400, "bucket_missing_file_lock", () => ({ fileName: "f.txt", fileId: file.fileId, fileRetention: { mode: "governance", retainUntilTimestamp: 1 } })],
   ["b2_get_download_authorization", 400, "bad_bucket_id", () => ({ bucketId: "nope", fileNamePrefix: "", validDurationInSeconds: 10 })],
@@ -40,6 +42,15 @@ describe("documented errors", () => {
     const method = op === "b2_get_bucket_notification_rules" ? "GET" : "POST";
     const r = await s.call(op, body(), { method });
     expect([r.status, r.body.code]).toEqual([status, code]);
+  });
+
+  it("b2_set_bucket_notification_rules: takes B2's MultipartUploadCreated types; an unknown type is event_type_invalid", async () => {
+    const rule = (eventTypes: string[]) => ({ name: "rule-one", eventTypes, objectNamePrefix: "", isEnabled: true, targetConfiguration: { targetType: "webhook", url: "https://x.example" } });
+    const ok = await s.call("b2_set_bucket_notification_rules", { bucketId: bucket.bucketId, eventNotificationRules: [rule(["b2:MultipartUploadCreated:LiveRead"])] });
+    expect(ok.status).toBe(200);
+    const bad = await s.call("b2_set_bucket_notification_rules", { bucketId: bucket.bucketId, eventNotificationRules: [rule(["b2:MultipartUploadCreated:Nope"])] });
+    expect([bad.status, bad.body.code]).toEqual([400, "event_type_invalid"]);
+    await s.ok("b2_set_bucket_notification_rules", { bucketId: bucket.bucketId, eventNotificationRules: [] });
   });
 
   it("b2_create_bucket: too_many_buckets at the account limit", async () => {

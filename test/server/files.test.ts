@@ -94,6 +94,9 @@ describe("versions, hide, delete, listing", () => {
     const f = await s.uploaded(b.bucketId, "secret.txt", "s");
     const hide = await s.ok("b2_hide_file", { bucketId: b.bucketId, fileName: "secret.txt" });
     expect(hide).toMatchObject({ action: "hide", contentType: "application/x-bz-hide-marker", contentLength: 0 });
+    // As recorded from B2: the hashes of no bytes, and no SSE or Object Lock fields on a marker.
+    expect([hide.contentSha1, hide.contentMd5]).toEqual(["da39a3ee5e6b4b0d3255bfef95601890afd80709", "d41d8cd98f00b204e9800998ecf8427e"]);
+    for (const field of ["fileRetention", "legalHold", "serverSideEncryption"]) expect(hide, field).not.toHaveProperty(field);
     expect((await s.ok("b2_list_file_names", { bucketId: b.bucketId })).files).toEqual([]);
     const versions = (await s.ok("b2_list_file_versions", { bucketId: b.bucketId })).files;
     expect(versions.map((x: any) => x.action)).toEqual(["hide", "upload"]);

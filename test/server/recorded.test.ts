@@ -17,7 +17,6 @@ const ID_FIELDS = new Set(["accountId", "bucketId", "fileId", "applicationKeyId"
 /** Fields of real responses that B2 documents nowhere (the reference notes them as undocumented extras). */
 const UNDOCUMENTED = new Set([
   "b2_create_key.authorizationToken",
-  "b2_list_unfinished_large_files.nextFileName",
   "b2_list_keys.keys[0].nextApplicationId",
 ]);
 /** User-defined maps: their keys are data, not shape. */

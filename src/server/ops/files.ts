@@ -17,7 +17,8 @@ import { OVERRIDE_HEADERS, servedHeaderProblem } from "../../header-grammar.js";
 export function lookup(ctx: Ctx, id: unknown): FileRow {
   const row = fileById(ctx.state, id);
   if (row) return row;
-  if (typeof id !== "string" || !/^4_z[0-9a-f]+_f[0-9a-f]+$/.test(id)) throw badRequest(`Invalid fileId: ${String(id)}`);
+  // Ours, or B2's own form (…_d<date>_m<time>_c…_v…_t…): well formed but unknown here is a 404.
+  if (typeof id !== "string" || !/^4_z[0-9a-f]+_f[0-9a-f]+(_d\d{8}_m\d{6}_c\d{3}_v\d{7}_t\d{4})?$/.test(id)) throw badRequest(`Invalid fileId: ${String(id)}`);
   throw new B2Fail(404, "not_found", `File not present: ${id}`);
 }
 

@@ -1,4 +1,5 @@
 /** b2_authorize_account (per-version shapes), b2_create_key, b2_list_keys, b2_delete_key. */
+import { accountOnly } from "../../key-rules.js";
 import { randomBytes } from "node:crypto";
 import { accountAuth, issueToken, keyRow, principal, principalOf, requireCap, type KeyRow } from "../auth.js";
 import { B2Fail, badRequest } from "../errors.js";
@@ -74,6 +75,8 @@ function createKey(ctx: Ctx): { json: unknown } {
     throw badRequest("validDurationInSeconds: must be an integer from 1 to 86400000");
   const bucketIds = body["bucketIds"] as string[] | undefined;
   for (const id of bucketIds ?? []) bucketById(state, id);
+  const denied = bucketIds?.length ? accountOnly(capabilities) : [];
+  if (denied.length) throw badRequest(`capabilities: a key restricted to buckets cannot have ${denied.join(", ")}`);
   if (p.bucketIds && (!bucketIds || bucketIds.some((id) => !p.bucketIds?.includes(id))))
     throw new B2Fail(401, "unauthorized", "a restricted key can only create keys for its own buckets");
   const namePrefix = body["namePrefix"];

@@ -211,12 +211,13 @@ function listUnfinished(ctx: Ctx): { json: unknown } {
     if (!start) throw badRequest(`startFileId: unknown file ${String(body["startFileId"])}`, "invalid_file_id");
     startSeq = start.seq;
   }
-  if (prefix === undefined) return { json: { files: [], nextFileId: null } };
+  // nextFileName: sent by the live service (always null here, as recorded), though undocumented.
+  if (prefix === undefined) return { json: { files: [], nextFileId: null, nextFileName: null } };
   const rows = state.db
     .prepare("SELECT * FROM files WHERE bucketId = ? AND action = 'start' AND seq >= ? AND substr(fileName, 1, length(?)) = ? ORDER BY seq LIMIT ?")
     .all(bucket.bucketId, startSeq, prefix, prefix, max + 1) as FileRow[];
   const next = rows.length > max ? (rows.pop() as FileRow).fileId : null;
-  return { json: { files: rows.map((f) => fileJson(state, f, p, ctx.version)), nextFileId: next } };
+  return { json: { files: rows.map((f) => fileJson(state, f, p, ctx.version)), nextFileId: next, nextFileName: null } };
 }
 
 export const largeOps: Record<string, OpDef> = {
