@@ -99,7 +99,7 @@ export class ChecksumMismatch extends B2Error {}
 /** The connection failed or timed out before B2 answered (status 0). */
 export class ConnectionError extends B2Error {}
 
-/** A Blocking call did not complete within its deadline (the worker did not answer). */
+/** A Blocking call's worker sent nothing (no answer, progress, pull or log line) for `callTimeout`; the worker was reset. */
 export class BlockingTimeout extends B2Error {}
 
 /** A call on a Blocking client (or one of its iterators) after `close()`. */

@@ -30,8 +30,12 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Receives a line per retry, re-authorization and resume decision, never with secrets. */
   logger?: (line: string) => void;
-  /** Blocking only: seconds one whole call may take before it fails with BlockingTimeout
-   * (default: generous enough for every attempt of a slow transfer; a finite number > 0). */
+  /** Blocking only: seconds a call may wait without any sign of life from its worker thread
+   * before it fails with BlockingTimeout and the worker is reset. Every message the worker sends
+   * for the call (a progress event, a pull from an `uploadStream` source, a `logger` line, an
+   * iterator item, the answer) starts the count again, so a transfer that keeps moving data is
+   * never cut off, however long it takes; a stalled HTTP attempt is bounded by `timeout`.
+   * Default: max(600, timeout × maxAttempts × 4) seconds; a finite number > 0. */
   callTimeout?: number;
   /** Back-off tuning: first delay and cap, in seconds (default 1 and 64; each >= 0, at most
    * 2147483.647). */

@@ -3,11 +3,15 @@
  * generated Blocking* classes call `run`, `iterate` and `close` exactly as the Awaiting* classes
  * call the async core, and get plain values and sync iterators back.
  *
- * Deadline: every round trip waits at most `callTimeoutMs` (counted from when the worker has
- * loaded the core; a cold start first gets up to `startTimeoutMs`). When it passes, the worker is
- * terminated (whatever it was doing is abandoned, iterators it held are lost) and the call
- * throws BlockingTimeout; the next call starts a fresh worker from the same factory args, so
- * a late answer of the abandoned call can never be mistaken for a new one.
+ * Deadline: a round trip fails once its worker has been silent for `callTimeoutMs` (counted
+ * from when the worker has loaded the core; a cold start first gets up to `startTimeoutMs`).
+ * Every message the worker sends for the call (callback events such as progress, pulls of its
+ * sources, factoryArgs events such as log lines, the answer) re-arms it, after the caller has
+ * handled that message; so a long transfer that keeps reporting never times out here, however
+ * long it takes. When it passes, the worker is terminated (whatever it was doing is abandoned,
+ * iterators it held are lost) and the call throws BlockingTimeout; the next call starts a fresh
+ * worker from the same factory args, so a late answer of the abandoned call can never be
+ * mistaken for a new one.
  *
  * Callbacks in args (e.g. `onProgress`) run on the caller's thread, in order, while the call
  * is in progress. If one throws, the call is aborted: later callbacks of that call are not
@@ -46,7 +50,10 @@ export interface BlockingCoreOptions {
    * objects and arrays, which become stand-ins (see above). Never shown in errors.
    */
   factoryArgs: unknown[];
-  /** Deadline of each round trip to the worker in ms; default 600_000 (10 minutes). */
+  /**
+   * Longest a round trip waits without any message from the worker for it, in ms (each message
+   * re-arms it: see "Deadline" above); default 600_000 (10 minutes).
+   */
   callTimeoutMs?: number;
   /**
    * Time a cold start may take (thread start and loading the core module) before the first
@@ -183,7 +190,7 @@ export class BlockingCore {
       if (e.reason !== "dead") {
         const what =
           e.reason === "timeout"
-            ? `did not complete within ${this.#timeoutMs} ms`
+            ? `did not complete within ${this.#timeoutMs} ms of its worker's last sign of life`
             : `could not start: the worker did not load the core within ${this.#startMs} ms`;
         throw new BlockingTimeout({
           status: 0,

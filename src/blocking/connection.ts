@@ -132,8 +132,12 @@ export class Connection {
 
   /**
    * Wait for the answer to request `id`, running the callbacks of `set` as their events come
-   * in. The call gets `callMs` from when the worker is ready (a cold start first gets up to
-   * `startMs` to load the core). Throws WaitAborted at the deadline or when the worker dies.
+   * in. `callMs` bounds silence, not the whole call: the wait fails once the worker has sent
+   * nothing for it (answer, callback event, pull, or an event of FACTORY_SET such as a log line)
+   * for `callMs`. It is counted from when the worker is ready (a cold start first gets up to
+   * `startMs` to load the core) and re-armed after each such message has been handled, so time
+   * the caller spends in its own callbacks and pulls is not charged to the worker. Throws
+   * WaitAborted at the deadline or when the worker dies.
    */
   wait(id: number, set: number, callMs: number, startMs: number): Answer {
     const mine = (m: Reply): boolean => {
@@ -145,17 +149,21 @@ export class Connection {
     for (;;) {
       Atomics.store(this.#flag, 0, 0); // before draining, so a later post re-raises it
       this.#drain();
+      let heard = false;
       let i: number;
       while ((i = this.#inbox.findIndex(mine)) >= 0) {
         const m = this.#inbox.splice(i, 1)[0] as Reply;
         if (m.t === "ev") this.#runCallback(m);
         else if (m.t === "pull") this.#servePull(m);
         else return m as Answer;
+        heard = true;
       }
       if (this.dead !== undefined) throw new WaitAborted("dead", this.dead.detail);
       if (starting && this.ready) {
         starting = false;
         deadline = Date.now() + callMs;
+      } else if (heard && !starting) {
+        deadline = Date.now() + callMs; // a sign of life: the call gets callMs anew
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new WaitAborted(starting ? "start-timeout" : "timeout");

@@ -18,7 +18,11 @@ function cloneableOptions(options: ClientOptions): ClientOptions {
   return rest;
 }
 
-/** A Blocking call's deadline: long enough for every attempt of a slow transfer, never unbounded. */
+/**
+ * How long a Blocking call may wait without any message from its worker (each progress event,
+ * pull or log line re-arms it): longer than every attempt of a call that reports nothing, never
+ * unbounded. A transfer that keeps moving data is bounded by the per-attempt `timeout` instead.
+ */
 function callTimeoutMs(options: ClientOptions): number {
   if (options.callTimeout !== undefined) return options.callTimeout * 1000;
   const perAttempt = options.timeout ?? DEFAULT_TIMEOUT_SECONDS;
