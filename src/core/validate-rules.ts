@@ -2,6 +2,7 @@
  * Shapes of bucket rule lists B2 documents — lifecycle, CORS and event-notification rules —
  * checked before sending. Each failure is a `ValidationError` naming the rule and its index.
  */
+import { corsListsProblem } from "../cors-lists.js";
 import { EVENT_TYPES } from "../event-types.js";
 import { ValidationError } from "../errors.js";
 
@@ -59,6 +60,8 @@ export function checkCorsRules(rules: unknown, operation?: string): void {
     names.add(name as string);
     const origins = rule["allowedOrigins"];
     if (!Array.isArray(origins) || origins.length === 0) fail("allowedOrigins needs at least one origin");
+    const lists = corsListsProblem(rule);
+    if (lists) fail(lists);
     const ops = rule["allowedOperations"];
     if (!Array.isArray(ops) || ops.length === 0) fail("allowedOperations needs at least one operation");
     for (const op of ops as unknown[]) if (!CORS_OPERATIONS.has(op as string)) fail(`unknown operation ${JSON.stringify(op)} in allowedOperations`);

@@ -1,4 +1,5 @@
 /** Semantic checks on bucket settings beyond what the spec's schemas express (counts, overlaps, uniqueness). */
+import { corsListsProblem } from "../cors-lists.js";
 import { EVENT_TYPES } from "../event-types.js";
 import { badRequest } from "./errors.js";
 
@@ -33,6 +34,8 @@ export function checkCorsRules(rules: unknown): unknown[] {
     names.add(name);
     const origins = rule["allowedOrigins"];
     if (!Array.isArray(origins) || origins.length === 0) throw badRequest(`corsRules[${i}].allowedOrigins: at least one origin`);
+    const lists = corsListsProblem(rule);
+    if (lists) throw badRequest(`corsRules[${i}].${lists}`);
     const ops = rule["allowedOperations"];
     if (!Array.isArray(ops) || ops.length === 0) throw badRequest(`corsRules[${i}].allowedOperations: at least one operation`);
     for (const op of ops) if (!CORS_OPS.has(op as string)) throw badRequest(`corsRules[${i}].allowedOperations: unknown operation ${String(op)}`);

@@ -141,6 +141,11 @@ const cases: Case[] = [
     (b2) => bucket(b2).update({ corsRules: [{ corsRuleName: "rule-one", allowedOrigins: ["*"], allowedOperations: ["b2_download_file_by_id"], maxAgeSeconds: 90_000 }] }),
   ],
   [
+    "CORS '*' origin beside another",
+    /'\*' must be the only entry/,
+    (b2) => bucket(b2).update({ corsRules: [{ corsRuleName: "rule-one", allowedOrigins: ["*", "https://x.example.com"], allowedOperations: ["b2_download_file_by_id"], maxAgeSeconds: 1 }] }),
+  ],
+  [
     "CORS unknown operation",
     /unknown operation/,
     (b2) => bucket(b2).update({ corsRules: [{ corsRuleName: "rule-one", allowedOrigins: ["*"], allowedOperations: ["b2_delete_everything"], maxAgeSeconds: 1 }] as never }),

@@ -80,6 +80,22 @@ describe("buckets", () => {
     const b = await s.bucket();
     const badCors = await s.call("b2_update_bucket", { accountId: s.accountId, bucketId: b.bucketId, corsRules: [{ corsRuleName: "abcdef", allowedOrigins: ["*"], allowedOperations: ["nope"], maxAgeSeconds: 1 }] });
     expect(badCors.status).toBe(400);
+    // The lists as B2's CORS rules hold them.
+    const cors = (extra: Record<string, unknown>) => [{ corsRuleName: "rule-one", allowedOrigins: ["https://app.example.com"], allowedOperations: ["b2_download_file_by_name"], maxAgeSeconds: 60, ...extra }];
+    for (const extra of [
+      { allowedOrigins: ["*", "https://x.example.com"] },
+      { allowedOrigins: ["https", "https"] },
+      { allowedOrigins: ["https://*.*.example.com"] },
+      { allowedOrigins: ["not an origin"] },
+      { allowedHeaders: ["*", "x-bz-a"] },
+      { exposeHeaders: ["x-bz-*"] },
+    ]) {
+      const r = await s.call("b2_update_bucket", { accountId: s.accountId, bucketId: b.bucketId, corsRules: cors(extra) });
+      expect([r.status, r.body.code], JSON.stringify(extra)).toEqual([400, "bad_request"]);
+    }
+    for (const extra of [{ allowedOrigins: ["https://*.example.com", "http://localhost:8080", "https"] }, { allowedHeaders: ["*"], exposeHeaders: ["x-bz-content-sha1"] }, { allowedHeaders: ["x-bz-info-*", "range"] }]) {
+      expect((await s.call("b2_update_bucket", { accountId: s.accountId, bucketId: b.bucketId, corsRules: cors(extra) })).status, JSON.stringify(extra)).toBe(200);
+    }
     const overlap = await s.call("b2_update_bucket", {
       accountId: s.accountId,
       bucketId: b.bucketId,
