@@ -181,12 +181,13 @@ class BodyWorker {
     this.dead = true;
     this.stopWatchdog();
     this.owed.clear();
-    if (!this.retired) this.onDead(this);
     if (this.jobs.size > 0 && !this.retired)
       console.error(`b2kit server: body worker (${this.algs.join(", ")}) failed (${cause.message}); the ${this.jobs.size} upload(s) it had fail`);
     const failure = new BodyWorkerFailed(`body worker (${this.algs.join(", ")}) failed: ${cause.message}`, { cause });
+    // Its jobs fail first: nothing that follows (starting the replacement) may leave them waiting.
     for (const job of [...this.jobs.values()]) job.fail(failure, this);
     this.jobs.clear();
+    if (!this.retired) this.onDead(this);
   }
 
   /** Ends the worker on purpose (not counted as a failure). */
@@ -390,7 +391,15 @@ export class BodyJob {
     }
   }
 
+  /** A job whose worker is gone fails at once: a message to a dead worker is never answered. */
+  private deadWorker(): boolean {
+    const dead = this.workers.find((w) => w.dead);
+    if (dead) this.fail(new BodyWorkerFailed("body worker not running"), dead);
+    return dead !== undefined;
+  }
+
   private send(): void {
+    if (this.deadWorker()) return;
     const slot = this.current;
     this.current = -1;
     this.holders[slot] = this.workers.length;
@@ -400,7 +409,7 @@ export class BodyJob {
 
   /** Everything added is hashed and written, the file closed: the digests. */
   end(): Promise<Digests> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure || this.deadWorker()) return Promise.reject(this.failure ?? new BodyWorkerFailed("body worker not running"));
     if (this.current >= 0 && this.filled > 0) this.send();
     for (const [alg, hash] of this.onLoop) this.hex.set(alg, hash.digest("hex"));
     for (const w of this.workers) w.post({ t: "end", job: this.id });

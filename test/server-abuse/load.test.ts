@@ -21,9 +21,11 @@ describe("server under SDK load", () => {
   it("16 clients for 10 s: nothing fails, every acknowledged file is present with the right SHA-1", { timeout: 60_000 }, async () => {
     const result = await runLoad({ url: server.url, keyId: server.keyId, key: server.key, clients: 16, seconds: 10, seed: 7 });
     expect(result.failures).toEqual([]);
-    // With every third test-mode upload failing across 16 busy clients, five failures in a row
-    // for one upload are rare but legitimate; they must stay rare.
-    expect(result.testModeGiveUps).toBeLessThan(5);
+    // With every third test-mode upload failing across 16 busy clients, five failures in a row for
+    // one upload are rare but legitimate (uploads back off between URLs, so their attempts land on
+    // the server's counter at random: about (1/3)^5 of test-mode uploads); they must stay rare.
+    console.log(`load: ${result.operations} operations, ${result.testModeGiveUps} test-mode give-ups`);
+    expect(result.testModeGiveUps).toBeLessThanOrEqual(Math.max(4, result.operations / 100));
     expect(result.operations).toBeGreaterThan(100);
     expect(result.kept.size).toBeGreaterThan(20);
     // Verification with a fresh client: listing and bytes.
