@@ -74,9 +74,7 @@ async function discard(body: AsyncIterable<Uint8Array> | null): Promise<void> {
 }
 
 function infoOf(h: Headers): DownloadInfo {
-  const contentRange = h.get("content-range");
   const length = h.get("content-length");
-  const total = contentRange ? /\/(\d+)$/.exec(contentRange)?.[1] : length;
   const declared = h.get("x-bz-content-sha1");
   const sha1 = declared && /^[0-9a-f]{40}$/i.test(declared.replace(/^unverified:/, ""))
     ? declared.replace(/^unverified:/, "").toLowerCase()
@@ -85,7 +83,7 @@ function infoOf(h: Headers): DownloadInfo {
   return {
     fileId: h.get("x-bz-file-id") ?? undefined,
     fileName: fileName === null ? undefined : b2Decode(fileName),
-    totalLength: total ? Number(total) : undefined,
+    totalLength: servedOf(h)?.total,
     length: length ? Number(length) : undefined,
     sha1,
     contentType: h.get("content-type"),

@@ -166,3 +166,10 @@ export function checkContentType(contentType: unknown, operation?: string): void
     throw new ValidationError(`invalid content type ${JSON.stringify(contentType)}: visible ASCII characters, such as text/plain`, operation);
   }
 }
+
+/** Lanes asked for: a whole number from 1 (0 or NaN lanes would send nothing, or hang). */
+export function checkConcurrency(concurrency: unknown, operation?: string): void {
+  if (concurrency !== undefined && !(typeof concurrency === "number" && Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new ValidationError(`invalid concurrency ${String(concurrency)}: a whole number of lanes from 1`, operation);
+  }
+}

@@ -10,12 +10,12 @@ import type { CopyPartSettings, FileModel, PartModel, ServerSideEncryption, Uplo
 import type { Context } from "../context.js";
 import type { BucketState, FileState, PartsState } from "../handles.js";
 import { bodyLength, fileInfoOf, sendWithRotation, sha1Hex, sseHeaders, uploadHeaders, type StreamedBody, type UploadBody } from "../upload.js";
-import { checkCopyRange, checkPartNumber, checkPartSize } from "../validate.js";
+import { checkConcurrency, checkCopyRange, checkPartNumber, checkPartSize } from "../validate.js";
 import { throttledProgress } from "../progress.js";
 import { BufferRing } from "../buffer-ring.js";
 import { sha1OfFile } from "../file-hashes.js";
 import { fileHandle } from "./handles.js";
-import { upload, uploadStreamed } from "./simple-upload.js";
+import { upload, uploadWithSha1 } from "./simple-upload.js";
 
 const MAX_PARTS = 10_000;
 const MAX_SIMPLE_UPLOAD = 5_000_000_000;
@@ -374,13 +374,6 @@ async function checkUnchanged(ctx: Context, handle: FileHandle, before: Stats, f
   throw new ValidationError("file changed while being uploaded; the large file was cancelled", "b2_finish_large_file");
 }
 
-/** Lanes asked for: a whole number from 1 (0 or NaN lanes would send nothing, or hang). */
-export function checkConcurrency(concurrency: number | undefined, operation: string): void {
-  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
-    throw new ValidationError(`invalid concurrency ${concurrency}: a whole number of lanes from 1`, operation);
-  }
-}
-
 /** Files up to this size go up as one request from memory; bigger ones are streamed from disk. */
 const IN_MEMORY_MAX = 16 << 20;
 
@@ -396,7 +389,7 @@ async function uploadWhole(ctx: Context, state: BucketState, settings: UploadSet
     most = n;
     progress(n, size);
   });
-  return uploadStreamed(ctx, state, settings, body, sha1);
+  return uploadWithSha1(ctx, state, settings, body, sha1);
 }
 
 export async function uploadFile(

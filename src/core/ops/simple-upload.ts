@@ -2,7 +2,7 @@
 import type { FileModel, UploadSettings, UploadUrlModel } from "../../models.js";
 import type { Context } from "../context.js";
 import type { BucketState, FileState } from "../handles.js";
-import { sendWithRotation, sha1Hex, uploadHeaders, type StreamedBody, type UploadTarget } from "../upload.js";
+import { sendWithRotation, sha1Hex, uploadHeaders, type UploadBody, type UploadTarget } from "../upload.js";
 import { throttledProgress } from "../progress.js";
 import { fileHandle } from "./handles.js";
 
@@ -36,22 +36,22 @@ export async function upload(
   settings: UploadSettings,
   data: Uint8Array,
 ): Promise<{ model: FileModel; handle: FileState }> {
-  const headers = uploadHeaders(settings, "b2_upload_file");
-  const sha1 = sha1Hex(data);
-  headers["X-Bz-Content-Sha1"] = sha1;
   const progress = throttledProgress(settings.onProgress);
   progress(0, data.byteLength);
-  const model = await sendWithRotation<FileModel>(ctx, bucketUploadTarget(ctx, state.bucketId, settings.fileName, sha1, settings.signal), headers, data, settings.signal);
+  const result = await uploadWithSha1(ctx, state, settings, data, sha1Hex(data));
   progress(data.byteLength, data.byteLength);
-  return { model, handle: fileHandle(model, state.bucketId) };
+  return result;
 }
 
-/** One upload of a body streamed from its source (read afresh for each attempt), its SHA-1 known; progress is the body's. */
-export async function uploadStreamed(
+/**
+ * One b2_upload_file of `body` (bytes, or a source read afresh for each attempt) whose SHA-1 is
+ * known; progress is the caller's (a streamed body counts its own).
+ */
+export async function uploadWithSha1(
   ctx: Context,
   state: BucketState,
   settings: UploadSettings,
-  body: StreamedBody,
+  body: UploadBody,
   sha1: string,
 ): Promise<{ model: FileModel; handle: FileState }> {
   const headers = uploadHeaders(settings, "b2_upload_file");

@@ -21,13 +21,12 @@
  * resumed: the parts in flight are let settle, the large file is cancelled (best effort) and the
  * original error is thrown. `signal` aborts every request and the wait for the source's next chunk.
  */
-import { ValidationError } from "../../errors.js";
 import type { FileModel, UploadSettings, UploadSource } from "../../models.js";
 import type { Context } from "../context.js";
 import type { BucketState, FileState } from "../handles.js";
 import { throttledProgress } from "../progress.js";
 import { uploadHeaders } from "../upload.js";
-import { checkPartNumber } from "../validate.js";
+import { checkConcurrency, checkPartNumber } from "../validate.js";
 import { fileHandle } from "./handles.js";
 import { finishLargeFile, startBody, uploadPart } from "./large-file.js";
 import { upload } from "./simple-upload.js";
@@ -37,14 +36,6 @@ export { MAX_STREAM_PART_SIZE, PART_SIZE_DOUBLES_EVERY, streamPartSize } from ".
 
 const OPERATION = "b2_upload_file";
 
-/** `concurrency` must be a whole number of lanes: 0 or NaN would never send a part. */
-function checkConcurrency(value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new ValidationError(`concurrency must be an integer of at least 1, got ${String(value)}`, OPERATION);
-  }
-  return value;
-}
-
 export async function uploadStream(
   ctx: Context,
   state: BucketState,
@@ -53,7 +44,8 @@ export async function uploadStream(
 ): Promise<{ model: FileModel; handle: FileState }> {
   // Everything checkable is checked before a request is sent or the source is read.
   uploadHeaders(settings, OPERATION);
-  const limit = checkConcurrency(settings.concurrency ?? ctx.options.concurrency);
+  checkConcurrency(settings.concurrency, OPERATION);
+  const limit = settings.concurrency ?? ctx.options.concurrency;
   const reader = new PartReader(source);
   const signal = settings.signal;
   const stop = new Stop(signal);
