@@ -18,12 +18,18 @@ export function b2Decode(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, "%20"));
 }
 
-/** Path of a download by name: each segment encoded, `/` kept between segments. */
+/** Path of a download by name: each segment encoded, `/` kept between segments (see encodeNamePath). */
 export function encodeDownloadPath(bucketName: string, fileName: string): string {
   return `/file/${encodeURIComponent(bucketName)}/${encodeNamePath(fileName)}`;
 }
 
-/** A file name as URL path segments: each segment encoded, `/` kept. */
+/**
+ * A file name as URL path segments: each segment encoded, `/` kept. Except when a segment is `.` or `..`: every URL
+ * parser on the way (fetch, `new URL`) would remove it (`a/../x` becomes `x`, another file), so then each `/` goes as
+ * `%2F` and the name is one segment (B2 percent-decodes the name). A name that is just `.` or `..` cannot survive.
+ */
 export function encodeNamePath(fileName: string): string {
-  return fileName.split("/").map(encodeURIComponent).join("/");
+  const segments = fileName.split("/");
+  const dotted = segments.some((s) => s === "." || s === "..");
+  return segments.map(encodeURIComponent).join(dotted ? "%2F" : "/");
 }

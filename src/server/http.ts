@@ -40,11 +40,34 @@ export function route(path: string): Route | undefined {
   return undefined;
 }
 
+/**
+ * The path and query of a request target, taken literally. Not `new URL(target, base)`: it removes dot segments
+ * (`a/../x`, also `%2e%2e`), reads `//x/y` as host x and throws on `//`; but a B2 file name may hold `.` and `..`
+ * segments, and the path names it literally. Origin-form (`/p?q`) and absolute-form (`http://host/p?q`) only;
+ * anything else (`*`, garbage) is undefined. A fragment, never sent by a conforming client, is dropped as URL did.
+ */
+export function requestTarget(raw: string): { pathname: string; search: string } | undefined {
+  let rest = raw.split("#")[0] ?? "";
+  if (!rest.startsWith("/")) {
+    const authority = /^https?:\/\/[^/?]*/i.exec(rest);
+    if (!authority || !URL.canParse(authority[0])) return undefined;
+    rest = rest.slice(authority[0].length);
+    if (!rest.startsWith("/")) rest = `/${rest}`;
+  }
+  const q = rest.indexOf("?");
+  return q < 0 ? { pathname: rest, search: "" } : { pathname: rest.slice(0, q), search: rest.slice(q) };
+}
+
 export async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://local");
+  const target = requestTarget(req.url ?? "/");
+  const pathname = target?.pathname ?? req.url ?? "";
+  // For the query (searchParams) only: its pathname has dot segments removed; routing uses `pathname`.
+  const url = new URL("http://local/");
+  url.pathname = pathname;
+  url.search = target?.search ?? "";
   const method = req.method ?? "GET";
-  if (url.pathname.startsWith("/__b2kit/")) return handleControl(state, req, res, url);
-  const found = route(url.pathname);
+  if (target && pathname.startsWith("/__b2kit/")) return handleControl(state, req, res, url);
+  const found = target ? route(pathname) : undefined;
   const op = found?.op ?? "unknown";
   const ctx: Ctx = { state, req, res, url, op, version: found?.version ?? 4, method, params: found?.params ?? [], body: {} };
   // The upload URL's id is its last path segment: journaled even when a fault answers before the handler runs.
@@ -57,7 +80,7 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
     state.journal.add({
       op,
       method,
-      path: url.pathname,
+      path: pathname,
       status,
       at: state.clock.now(),
       ...(code !== undefined ? { code } : {}),
@@ -67,7 +90,8 @@ export async function handle(state: ServerState, req: IncomingMessage, res: Serv
   });
   res.on("close", () => record(res, res.headersSent ? res.statusCode : 0));
   try {
-    if (!found) throw new B2Fail(404, "not_found", `no such operation or path: ${url.pathname}`);
+    if (!target) throw new B2Fail(400, "bad_request", "malformed request target");
+    if (!found) throw new B2Fail(404, "not_found", `no such operation or path: ${pathname}`);
     const def = OPS[op];
     if (!def) throw new B2Fail(404, "not_found", `unsupported operation ${op}`);
     if (method === "OPTIONS") return corsPreflight(ctx);

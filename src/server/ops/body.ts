@@ -36,9 +36,10 @@ export async function receive(state: ServerState, req: IncomingMessage, max: num
       sizeHint: length,
     });
   } catch (error) {
-    // Our fault, not the client's: the body was read to its end, nothing was kept.
-    if (error instanceof BodyWorkerFailed) throw new B2Fail(500, "internal_error", "the content could not be stored");
-    throw new B2Fail(400, "bad_request", "the request body was not received completely");
+    // Only a failure of the request stream itself is the client's; anything else (a body worker, or the disk:
+    // ENOSPC, EACCES, ENOTDIR, EIO) is ours: a 500, which clients retry. Nothing was kept either way.
+    if (!(error instanceof BodyWorkerFailed) && requestStreamFailed(error)) throw new B2Fail(400, "bad_request", "the request body was not received completely");
+    throw new B2Fail(500, "internal_error", "the content could not be stored");
   }
   const expected = atEnd ? written.trailer?.toLowerCase() : noVerify ? undefined : sha1Header.toLowerCase();
   if (written.segment.length !== length - (atEnd ? 40 : 0) || (expected !== undefined && expected !== written.sha1)) {
@@ -46,4 +47,10 @@ export async function receive(state: ServerState, req: IncomingMessage, max: num
     throw badRequest(expected !== undefined && expected !== written.sha1 ? "Sha1 did not match data received" : "body length does not match Content-Length");
   }
   return { ...written, reportedSha1: noVerify ? `unverified:${written.sha1}` : written.sha1 };
+}
+
+/** The client aborted or reset the connection, or the body ended before its Content-Length (Node: "aborted"). */
+function requestStreamFailed(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "ECONNRESET" || code === "ECONNABORTED" || code === "ERR_STREAM_PREMATURE_CLOSE" || (error instanceof Error && error.message === "aborted");
 }
