@@ -82,6 +82,10 @@ export class Blobs {
   private readonly masterKey: Buffer;
   private readonly bodyWorkers: BodyWorkers;
   private readonly offThreadFrom: number;
+  /** Readers per blob path (reads under way, see `read`). */
+  private readonly readers = new Map<string, number>();
+  /** Blobs removed while being read: deleted when their last reader is done. */
+  private readonly doomed = new Set<string>();
 
   constructor(
     readonly dataDir: string,
@@ -205,31 +209,52 @@ export class Blobs {
 
   /**
    * Bytes [start, end] (inclusive) of the concatenation of `segments`, decrypted where encrypted: SSE-B2 segments
-   * with their own key, SSE-C ones with `key`.
+   * with their own key, SSE-C ones with `key`. The segments are held (see `remove`) from this call on, so a caller
+   * that calls it in the same tick as it looked up their row always reads them whole, even if they are deleted
+   * meanwhile. Each is opened only when reached: a large file's 10,000 parts are not 10,000 open descriptors.
    */
   read(segments: Segment[], start: number, end: number, key?: Buffer): Readable {
     const out = new PassThrough({ highWaterMark: 1 << 20 });
     const dataDir = this.dataDir;
+    const wanted: { seg: Segment; from: number; to: number }[] = [];
+    let base = 0;
+    for (const seg of segments) {
+      const from = Math.max(start - base, 0);
+      const to = Math.min(end - base, seg.length - 1);
+      if (from <= to) wanted.push({ seg, from, to });
+      base += seg.length;
+      if (base > end) break;
+    }
+    for (const { seg } of wanted) this.readers.set(seg.path, (this.readers.get(seg.path) ?? 0) + 1);
+    /** wanted[done..] are still held. */
+    let done = 0;
     (async () => {
-      let base = 0;
-      for (const seg of segments) {
-        const segStart = Math.max(start - base, 0);
-        const segEnd = Math.min(end - base, seg.length - 1);
-        if (segStart <= segEnd) {
-          const file = (await open(join(dataDir, seg.path), "r")).createReadStream({ start: segStart, end: segEnd, highWaterMark: 1 << 20 });
-          const segKey = this.keyOf(seg, key);
-          const src: Readable = seg.iv && segKey ? file.pipe(decipherAt(segKey, Buffer.from(seg.iv, "hex"), segStart)) : file;
-          for await (const chunk of src) {
-            if (out.destroyed) break;
-            // Wait for the reader, or stop when it goes away (client aborted): no leaked file handles.
-            if (!out.write(chunk)) await drainOrClose(out);
+      try {
+        while (done < wanted.length) {
+          const { seg, from, to } = wanted[done] as (typeof wanted)[number];
+          const file = (await open(join(dataDir, seg.path), "r")).createReadStream({ start: from, end: to, highWaterMark: 1 << 20 });
+          try {
+            const segKey = this.keyOf(seg, key);
+            const decipher = seg.iv && segKey ? decipherAt(segKey, Buffer.from(seg.iv, "hex"), from) : undefined;
+            // pipe() does not pass a read error on: without this the loop below would wait forever.
+            file.once("error", (error) => decipher?.destroy(error));
+            const src: Readable = decipher ? file.pipe(decipher) : file;
+            for await (const chunk of src) {
+              if (out.destroyed) break;
+              // Wait for the reader, or stop when it goes away (client aborted): no leaked file handles.
+              if (!out.write(chunk)) await drainOrClose(out);
+            }
+          } finally {
+            file.destroy();
           }
           if (out.destroyed) return;
+          done++;
+          await this.release(seg.path);
         }
-        base += seg.length;
-        if (base > end) break;
+        out.end();
+      } finally {
+        while (done < wanted.length) await this.release((wanted[done++] as (typeof wanted)[number]).seg.path);
       }
-      out.end();
     })().catch((error: unknown) => out.destroy(error as Error));
     return out;
   }
@@ -251,8 +276,23 @@ export class Blobs {
     return removed;
   }
 
+  /**
+   * Removes content whose row is gone. Content being read (a download or copy that has started) is removed when its
+   * last reader is done instead, so that reader gets it whole; a crash before then leaves it to the start-up sweep.
+   */
   async remove(segments: Segment[]): Promise<void> {
-    for (const seg of segments) await rm(join(this.dataDir, seg.path), { force: true });
+    for (const seg of segments) {
+      if (this.readers.has(seg.path)) this.doomed.add(seg.path);
+      else await rm(join(this.dataDir, seg.path), { force: true });
+    }
+  }
+
+  /** One reader of `path` is done: removes it if it was removed while read and this was its last reader. */
+  private async release(path: string): Promise<void> {
+    const left = (this.readers.get(path) ?? 1) - 1;
+    if (left > 0) return void this.readers.set(path, left);
+    this.readers.delete(path);
+    if (this.doomed.delete(path)) await rm(join(this.dataDir, path), { force: true }).catch(() => undefined);
   }
 }
 

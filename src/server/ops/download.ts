@@ -127,7 +127,10 @@ function serve(ctx: Ctx, bucket: BucketRow, file: FileRow, a: Access): Result {
   const [start, end] = range ?? [0, size - 1];
   headers["Content-Length"] = end - start + 1;
   if (range) headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
+  // Read from here, the tick the row was looked up in: content deleted from now on is kept until this read ends.
   const stream = ctx.method === "HEAD" || size === 0 ? null : state.blobs.read(segmentsOf(file), start, end, key);
+  // Ended with the response, even when nothing consumes it (a dropped connection): its hold on the content goes.
+  if (stream) ctx.res.once("close", () => stream.destroy());
   return { status: range ? 206 : 200, headers, stream };
 }
 

@@ -4,13 +4,13 @@ import { accountAuth, principal, requireCap, requirePrefix, type Principal } fro
 import { B2Fail, accessDenied, badRequest } from "../errors.js";
 import { checkDeletable, checkLegalHold, checkRetention, lockForNewFile, type Retention } from "../lock.js";
 import { checkFileInfo, checkFileName, resolveContentType } from "../names.js";
-import { bucketById, fileById, lockOf, segmentsOf, sseOf, type FileRow } from "../rows.js";
+import { bucketById, fileById, findBucket, lockOf, segmentsOf, sseOf, type FileRow } from "../rows.js";
 import { atRestFor, keyForRead, sseFromJson } from "../sse.js";
 import type { Ctx, OpDef } from "../types.js";
 import { fileJson } from "../wire.js";
 import { removeLargeFile } from "./large.js";
 import { parseRange } from "./range.js";
-import { effectiveSse, fileId, insertFile } from "./upload.js";
+import { effectiveSse, fileId, insertFile, storeNew } from "./upload.js";
 import { OVERRIDE_HEADERS, servedHeaderProblem } from "../../header-grammar.js";
 
 /** Unknown ids: 400 for ids that could never be ours, 404 for well-formed ones that are gone. */
@@ -76,7 +76,9 @@ async function deleteFileVersion(ctx: Ctx): Promise<{ json: unknown }> {
   if (file.action === "start") await state.blobs.remove(await removeLargeFile(ctx, file));
   else {
     state.db.prepare("DELETE FROM files WHERE fileId = ?").run(file.fileId);
-    state.notifications.emit(bucketById(state, file.bucketId), "b2:ObjectDeleted:Delete", file, state.clock.now());
+    // A version left in a deleted bucket (by an older server) still goes with its content; no bucket, no event.
+    const bucket = findBucket(state, file.bucketId);
+    if (bucket) state.notifications.emit(bucket, "b2:ObjectDeleted:Delete", file, state.clock.now());
     await state.blobs.remove(segmentsOf(file));
   }
   return { json: { fileId: file.fileId, fileName: file.fileName } };
@@ -107,8 +109,11 @@ async function copyFile(ctx: Ctx): Promise<{ json: unknown }> {
   const lock = lockForNewFile(bucket, p, retention, hold, now);
   const info = directive === "COPY" ? (JSON.parse(source.fileInfo) as Record<string, string>) : ((body["fileInfo"] ?? {}) as Record<string, string>);
   const fileInfo = checkFileInfo(info, fileName, sse.stored !== null || lockOf(bucket).isFileLockEnabled);
+  const contentType = directive === "COPY" ? source.contentType : resolveContentType(String(body["contentType"]), fileName); // refused before any byte is stored
   const got = await state.blobs.copy(segmentsOf(source), start, end, readKey, atRestFor(sse.stored, sse.key));
-  const row = insertFile(state, {
+  // Stamped when stored (after the copy), like an upload: the newest version has the newest timestamp.
+  const storedAt = state.clock.now();
+  const row = await storeNew(state, bucket.bucketId, [got.segment], {
     fileId: fileId(bucket.bucketId),
     bucketId: bucket.bucketId,
     fileName,
@@ -116,15 +121,15 @@ async function copyFile(ctx: Ctx): Promise<{ json: unknown }> {
     contentLength: got.segment.length,
     contentSha1: got.sha1,
     contentMd5: got.md5,
-    contentType: directive === "COPY" ? source.contentType : resolveContentType(String(body["contentType"]), fileName),
+    contentType,
     fileInfo: JSON.stringify(fileInfo),
-    uploadTimestamp: now,
+    uploadTimestamp: storedAt,
     sse: sse.stored ? JSON.stringify(sse.stored) : null,
     retention: lock.retention ? JSON.stringify(lock.retention) : null,
     legalHold: lock.legalHold,
     segments: JSON.stringify([got.segment]),
   });
-  state.notifications.emit(bucket, "b2:ObjectCreated:Copy", row, now);
+  state.notifications.emit(bucket, "b2:ObjectCreated:Copy", row, storedAt);
   return { json: fileJson(state, row, p, ctx.version, "copy") };
 }
 

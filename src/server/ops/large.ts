@@ -131,7 +131,13 @@ async function copyPart(ctx: Ctx): Promise<{ json: unknown }> {
     uploadTimestamp: state.clock.now(),
     segment: JSON.stringify(got.segment),
   };
-  await savePart(ctx, file, part);
+  try {
+    await savePart(ctx, file, part);
+  } catch (error) {
+    // The large file was finished or cancelled during the copy: the copied content is nobody's.
+    await state.blobs.remove([got.segment]);
+    throw error;
+  }
   return { json: partJson(part, stored) };
 }
 

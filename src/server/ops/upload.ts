@@ -7,6 +7,7 @@ import { checkLegalHold, lockForNewFile, retentionFromHeaders } from "../lock.js
 import { checkFileInfo, checkFileName, decodeHeader, resolveContentType } from "../names.js";
 import { bucketById, findBucket, lockOf, type BucketRow, type FileRow } from "../rows.js";
 import { atRestFor, sseFromHeaders, type SseChoice } from "../sse.js";
+import type { Segment } from "../blobs.js";
 import { newId, type ServerState } from "../state.js";
 import type { Ctx, OpDef } from "../types.js";
 import { fileJson } from "../wire.js";
@@ -96,7 +97,10 @@ async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
   const custom = req.headers["x-bz-custom-upload-timestamp"];
   const contentType = resolveContentType(rawType, fileName); // refused before any byte is stored
   const got = await receive(state, req, state.limits.maxUploadSize, atRestFor(sse.stored, sse.key));
-  const row = insertFile(state, {
+  // Stamped when stored, not when the body began: the newest version (the last stored) has the newest timestamp.
+  const storedAt = state.clock.now();
+  const stamp = typeof custom === "string" && /^\d+$/.test(custom) ? Number(custom) : storedAt;
+  const row = await storeNew(state, bucket.bucketId, [got.segment], {
     fileId: fileId(bucket.bucketId),
     bucketId: bucket.bucketId,
     fileName,
@@ -106,14 +110,31 @@ async function uploadFile(ctx: Ctx): Promise<{ json: unknown }> {
     contentMd5: got.md5,
     contentType,
     fileInfo: JSON.stringify(fileInfo),
-    uploadTimestamp: typeof custom === "string" && /^\d+$/.test(custom) ? Number(custom) : now,
+    uploadTimestamp: stamp,
     sse: sse.stored ? JSON.stringify(sse.stored) : null,
     retention: lock.retention ? JSON.stringify(lock.retention) : null,
     legalHold: lock.legalHold,
     segments: JSON.stringify([got.segment]),
   });
-  state.notifications.emit(bucket, "b2:ObjectCreated:Upload", row, now);
+  state.notifications.emit(bucket, "b2:ObjectCreated:Upload", row, storedAt);
   return { json: fileJson(state, row, p, ctx.version) };
+}
+
+/**
+ * Commits a new file version whose content (`written`) was stored while the request waited for a body or a copy:
+ * the bucket is checked again in the same transaction, since it may have been deleted meanwhile (400 bad_bucket_id,
+ * as for an unknown bucket). When nothing is committed, the content is removed.
+ */
+export async function storeNew(state: ServerState, bucketId: string, written: Segment[], row: Omit<FileRow, "seq">): Promise<FileRow> {
+  try {
+    return state.db.transaction(() => {
+      bucketById(state, bucketId);
+      return insertFile(state, row);
+    })();
+  } catch (error) {
+    await state.blobs.remove(written);
+    throw error;
+  }
 }
 
 export const uploadOps: Record<string, OpDef> = {
