@@ -16,7 +16,8 @@ export type FileModel = Schemas["File"];
 export type KeyModel = Schemas["Key"] & { applicationKey?: string };
 export type PartModel = Schemas["Part"];
 /** An upload URL with its own authorization token (bucket upload URL or large-file part URL). */
-export type UploadUrlModel = { uploadUrl: string; authorizationToken: string; bucketId?: string; fileId?: string };
+export type UploadUrlModel = Pick<Schemas["UploadUrl"], "uploadUrl" | "authorizationToken"> &
+  Partial<Pick<Schemas["UploadUrl"], "bucketId"> & Pick<Schemas["UploadPartUrl"], "fileId">>;
 export type FileDeleteModel = Schemas["DeleteFileVersionResponse"];
 export type PartCancelModel = Schemas["CancelLargeFileResponse"];
 export type DownloadAuthorizationModel = Schemas["DownloadAuthorization"];
