@@ -43,7 +43,10 @@ export interface ServerLimits {
 export interface StartServerOptions {
   port?: number;
   host?: string;
-  /** Persistent storage; without it a temporary directory is used and removed on close. */
+  /**
+   * Persistent storage; without it a temporary directory is used and removed on close. One server at a time: a
+   * start on a directory another server is using fails ("in use by another b2kit server").
+   */
   dataDir?: string;
   keyId?: string;
   key?: string;
@@ -57,6 +60,14 @@ export interface StartServerOptions {
    * e.g. a local test receiver's self-signed certificate.
    */
   webhookCa?: string;
+  /** Longest wait for a complete request head (e.g. on a connection that sends nothing), in ms (default 60 s; 0: none). */
+  headersTimeoutMs?: number;
+  /**
+   * A connection that goes this long without a byte while the server waits on the client (an upload body that
+   * stops coming, a response the client stops reading) is closed, in ms (default 120 s; 0: never). Slow transfers
+   * that keep moving are never cut.
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface LocalB2Server {
@@ -118,7 +129,8 @@ async function waitReady(child: ChildProcess, timeoutMs: number, stderr: () => s
           /* not the ready line */
         }
       });
-      child.once("exit", (code) => reject(new Error(`local B2 server exited (${code}) before listening: ${stderr()}`)));
+      // "close", not "exit": by then stderr has been read to its end (the reason, e.g. the data directory in use).
+      child.once("close", (code) => reject(new Error(`local B2 server exited (${code}) before listening: ${stderr().trim()}`)));
       child.once("error", reject);
     });
   } finally {

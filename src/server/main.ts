@@ -12,7 +12,11 @@ const first = await new Promise<string>((resolve) => {
   lines.once("close", () => resolve("{}"));
 });
 const config = JSON.parse(first) as RunConfig;
-const running = await runServer(config);
+const running = await runServer(config).catch(async (error: unknown): Promise<never> => {
+  // E.g. the data directory is in use by another server: the message (not a stack) reaches startServer's caller.
+  await new Promise((written) => process.stderr.write(`b2kit server: ${error instanceof Error ? error.message : String(error)}\n`, written));
+  process.exit(1);
+});
 process.stdout.write(`${JSON.stringify({ url: running.url, keyId: running.keyId, key: running.key, pid: process.pid })}\n`);
 
 let stopping = false;

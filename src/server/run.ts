@@ -2,12 +2,12 @@
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp, type Shape } from "./app.js";
+import { createApp, type Shape, type Timeouts } from "./app.js";
 import { bodyWorkers } from "./body-workers.js";
 import { DEFAULT_LIMITS, mergeLimits } from "./limits.js";
 import { ServerState } from "./state.js";
 
-export interface RunConfig {
+export interface RunConfig extends Timeouts {
   port?: number;
   host?: string;
   dataDir?: string;
@@ -47,12 +47,19 @@ export async function runServer(config: RunConfig): Promise<Running> {
   state.bytesPerSec = config.shape?.bytesPerSec;
   state.notifications.ca = config.webhookCa;
   bodyWorkers.warm();
-  const server = createApp(state, config.shape);
+  const server = createApp(state, config.shape, config);
   const host = config.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port ?? 0, host, () => resolve());
+    });
+  } catch (error) {
+    // E.g. the port is taken: let go of the data directory's lock (and a temporary store) before failing.
+    state.close();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   state.url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;

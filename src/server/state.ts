@@ -1,6 +1,6 @@
 /** Everything one server instance holds: database, blob store, clock, limits, journal, faults and notifications. */
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Blobs } from "./blobs.js";
 import { Clock } from "./clock.js";
@@ -9,7 +9,7 @@ import { Journal } from "./journal.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { Notifications } from "./notify.js";
 import { SCHEMA } from "./schema.sql.js";
-import { openDatabase, type Database } from "./sqlite.js";
+import { DatabaseLocked, openDatabase, type Database } from "./sqlite.js";
 
 export interface StateOptions {
   dataDir: string;
@@ -47,9 +47,22 @@ export class ServerState {
   /** Counters for X-Bz-Test-Mode (B2 fails "some" requests: here every third). */
   testModeCounter = 0;
 
+  private readonly pidFile: string;
+
   constructor(options: StateOptions) {
     mkdirSync(options.dataDir, { recursive: true });
-    this.db = openDatabase(join(options.dataDir, "b2kit.sqlite"));
+    // The database's lock comes first: nothing in the directory (schema, tmp/ wipe, garbage collection) is touched
+    // unless this process holds it.
+    this.pidFile = join(options.dataDir, PID_FILE);
+    try {
+      this.db = openDatabase(join(options.dataDir, "b2kit.sqlite"));
+    } catch (error) {
+      if (!(error instanceof DatabaseLocked)) throw error;
+      const pid = readPid(this.pidFile);
+      throw new Error(`data directory ${options.dataDir} is in use by another b2kit server${pid ? ` (pid ${pid})` : ""}`);
+    }
+    // Only for that message: the lock is the database's, so a stale file left by kill -9 is harmless.
+    writeFileSync(this.pidFile, `${process.pid}\n`);
     this.db.exec(SCHEMA);
     this.blobs = new Blobs(options.dataDir);
     this.limits = options.limits ?? DEFAULT_LIMITS;
@@ -81,7 +94,20 @@ export class ServerState {
   }
 
   close(): void {
+    rmSync(this.pidFile, { force: true });
     this.db.close();
+  }
+}
+
+/** The data directory's note of which process serves it (see the constructor). */
+const PID_FILE = "server.pid";
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, "utf8"), 10);
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
