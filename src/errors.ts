@@ -102,10 +102,17 @@ export class ConnectionError extends B2Error {}
 /** A Blocking call's worker sent nothing (no answer, progress, pull or log line) for `callTimeout`; the worker was reset. */
 export class BlockingTimeout extends B2Error {}
 
+/** A call on a client (or one of its iterators) after `close()`: the same class in both hierarchies. */
+export class ClientClosed extends B2Error {
+  constructor(operation: string, code = "client_closed", message = `${operation}: the client is closed`) {
+    super({ status: 0, code, message, operation });
+  }
+}
+
 /** A call on a Blocking client (or one of its iterators) after `close()`. */
-export class BlockingClosed extends B2Error {
+export class BlockingClosed extends ClientClosed {
   constructor(operation: string) {
-    super({ status: 0, code: "blocking_closed", message: `${operation}: the Blocking client is closed`, operation });
+    super(operation, "blocking_closed", `${operation}: the Blocking client is closed`);
   }
 }
 
@@ -153,6 +160,7 @@ export const errorClasses = {
   ChecksumMismatch,
   ConnectionError,
   BlockingTimeout,
+  ClientClosed,
   BlockingClosed,
   BlockingWorkerFailed,
 } as const;

@@ -33,8 +33,9 @@ export interface ClientOptions {
   /** Blocking only: seconds a call may wait without any sign of life from its worker thread
    * before it fails with BlockingTimeout and the worker is reset. Every message the worker sends
    * for the call (a progress event, a pull from an `uploadStream` source, a `logger` line, an
-   * iterator item, the answer) starts the count again, so a transfer that keeps moving data is
-   * never cut off, however long it takes; a stalled HTTP attempt is bounded by `timeout`.
+   * iterator item, the answer, and a report about once a second while bytes move in the worker)
+   * starts the count again, so a transfer that keeps moving data is never cut off, however long
+   * it takes; a stalled HTTP attempt (an upload awaiting its answer too) is bounded by `timeout`.
    * Default: max(600, timeout × maxAttempts × 4) seconds; a finite number > 0. */
   callTimeout?: number;
   /** Back-off tuning: first delay and cap, in seconds (default 1 and 64; each >= 0, at most
@@ -64,6 +65,8 @@ export interface ResolvedOptions {
   logger: ((line: string) => void) | undefined;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  /** Aborted when the client is closed (set by the engine): every attempt and back-off stops. */
+  closed?: AbortSignal;
 }
 
 /** B2's largest part (5 GB): a bigger `chunkSize` could never be uploaded as one part. */
@@ -94,6 +97,7 @@ const seconds = (n: number): boolean => n >= 0 && n <= MAX_TIMER_SECONDS;
  * caller's thread), not as an unrelated error in a later transfer.
  */
 export function validateOptions(options: ClientOptions): void {
+  checkAuthUrl(options.authUrl, "client option authUrl");
   check(
     "chunkSize",
     options.chunkSize,
@@ -127,8 +131,27 @@ export function validateOptions(options: ClientOptions): void {
   check("backoff.max", b.max, seconds, `a number of seconds >= 0 and <= ${MAX_TIMER_SECONDS}`);
 }
 
+/**
+ * The authorization endpoint must be an http(s) URL without `user:password@`: fetch refuses such
+ * a URL, and its error would quote the password. The value itself is never quoted.
+ */
+function checkAuthUrl(value: unknown, source: string): void {
+  if (value === undefined) return;
+  let url: URL | undefined;
+  try {
+    url = typeof value === "string" ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+    throw new ValidationError(`invalid ${source}: expected an http(s) URL such as ${DEFAULT_AUTH_URL}`);
+  if (url.username || url.password)
+    throw new ValidationError(`invalid ${source}: it must not carry credentials (user:password@); give the key id and key to the client`);
+}
+
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
   validateOptions(options);
+  if (options.authUrl === undefined) checkAuthUrl(process.env["B2_AUTH_URL"], "B2_AUTH_URL");
   const authUrl = options.authUrl ?? process.env["B2_AUTH_URL"] ?? DEFAULT_AUTH_URL;
   return {
     timeoutMs: (options.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,

@@ -8,6 +8,8 @@
  * structured clone; a view of part of a larger buffer is first cut out, so only its bytes cross. Only a source wrapped in `transferChunks` promises that every
  * chunk is given away; then a chunk that is a whole, unshared ArrayBuffer moves without a copy.
  */
+import { ValidationError } from "../errors.js";
+
 const OWNED = Symbol("b2kit.ownedChunks");
 
 /** Marks a sync iterable whose chunks the caller gives away: they are moved, not copied (and detached on the caller's side). */
@@ -24,7 +26,8 @@ export interface Pulled {
 function toChunk(v: unknown, owned: boolean): Pulled {
   if (!ArrayBuffer.isView(v)) {
     const what = v === null ? "null" : typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v;
-    throw new TypeError(`Blocking bridge: a pull source yielded ${what}; expected Uint8Array chunks`);
+    // The same class as Awaiting's for a non-byte chunk (stream-parts.ts): bad input, nothing sent.
+    throw new ValidationError(`a pull source yielded ${what}; expected Uint8Array chunks`, "uploadStream");
   }
   const u8 = v instanceof Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   const buf = u8.buffer;

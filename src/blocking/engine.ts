@@ -7,20 +7,25 @@ import type { ArgsOf, HandleOp, IterOp, ItemOf, ResultOf, RunOp, StateOf, SyncEn
 import { localHandle } from "../core/engine.js";
 import type { ClientOptions } from "../options.js";
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, validateOptions } from "../options.js";
+import { concealSecrets } from "../core/conceal.js";
+import { ValidationError } from "../errors.js";
 import { BlockingCore } from "./bridge.js";
 
 /**
- * `fetch` cannot cross to the worker (its stand-in would return nothing) and is dropped; a
- * `logger` crosses as a stand-in whose lines run on the caller's thread.
+ * `fetch` cannot cross to the worker (its stand-in could not return a response), so it is
+ * refused rather than dropped: dropping it would send real HTTP past a test's mock. A `logger`
+ * crosses as a stand-in whose lines run on the caller's thread.
  */
 function cloneableOptions(options: ClientOptions): ClientOptions {
-  const { fetch: _fetch, ...rest } = options;
+  const { fetch, ...rest } = options;
+  if (fetch !== undefined)
+    throw new ValidationError("a custom `fetch` is Awaiting-only: the Blocking client's requests run in its worker thread", "Blocking");
   return rest;
 }
 
 /**
  * How long a Blocking call may wait without any message from its worker (each progress event,
- * pull or log line re-arms it): longer than every attempt of a call that reports nothing, never
+ * pull, log line or report of moving bytes re-arms it): longer than every attempt of a call that reports nothing, never
  * unbounded. A transfer that keeps moving data is bounded by the per-attempt `timeout` instead.
  */
 function callTimeoutMs(options: ClientOptions): number {
@@ -45,7 +50,8 @@ class BlockingEngine implements SyncEngine {
   }
 
   run<O extends RunOp>(op: O, state: StateOf<O>, args: ArgsOf<O>): ResultOf<O> {
-    return this.#bridge.run(op, state, args as unknown[]) as ResultOf<O>;
+    // Models come back by structured clone, which drops the inspect hook the worker's core set.
+    return concealSecrets(this.#bridge.run(op, state, args as unknown[]) as ResultOf<O>);
   }
 
   iterate<O extends IterOp>(op: O, state: StateOf<O>, args: ArgsOf<O>): Iterable<ItemOf<O>> {

@@ -44,7 +44,7 @@ export class Api {
   }
 
   async #attempt<T>(operation: string, body: Record<string, unknown>, auth: Authorization, signal?: AbortSignal): Promise<T> {
-    const attempt = new Attempt(this.options.timeoutMs, signal);
+    const attempt = new Attempt(this.options.timeoutMs, signal, this.options.closed);
     const path = `/b2api/v4/${operation}`;
     const init = { baseUrl: auth.apiUrl, headers: { Authorization: auth.token }, signal: attempt.signal };
     try {

@@ -7,6 +7,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
+import { awaitingAnswer, bytesMoved } from "./activity.js";
 import { chunkWritten } from "./buffer-ring.js";
 import type { Context } from "./context.js";
 
@@ -43,15 +44,34 @@ export function bulkRequest(ctx: Context, req: BulkRequest): Promise<IncomingMes
   const headers: Record<string, string> = { "User-Agent": ctx.options.userAgent, ...ctx.options.headers, ...req.headers };
   if (req.body) headers["Content-Length"] = String(req.body.length);
   return new Promise((resolve, reject) => {
-    const request = transport.request(url, { method: req.method, headers, agent, signal: req.signal }, resolve);
+    // The signal is wired here rather than given to node:http, which destroys the socket WITH the
+    // error: once the body is all in, the socket has no error listener left, and that crashed the
+    // process (an abort that came late, e.g. from a progress callback throwing on the last event).
+    // Destroyed without an error, an unfinished response fails its reader ("aborted") instead;
+    // the caller sees its own abort reason (Attempt.failure).
+    const onAbort = (): void => {
+      request.destroy();
+      reject(abortError(req.signal));
+    };
+    const detach = (): void => req.signal.removeEventListener("abort", onAbort);
+    const request = transport.request(url, { method: req.method, headers, agent }, (response) => {
+      response.once("end", detach);
+      response.once("close", detach);
+      resolve(response);
+    });
+    request.once("close", detach);
+    if (req.signal.aborted) onAbort();
+    else req.signal.addEventListener("abort", onAbort, { once: true });
     request.on("error", reject);
     if (!req.body) {
       request.end();
       return;
     }
+    awaitingAnswer(request); // its last bytes move unseen in the socket's buffers (core/activity.ts)
     void (async () => {
       for await (const chunk of req.body!.chunks) {
         if (request.destroyed) return;
+        bytesMoved(); // a sign of life for a Blocking call (core/activity.ts)
         // Once written, a chunk read into a reused buffer may be read into again (buffer-ring.ts).
         if (!request.write(chunk, () => chunkWritten(chunk))) await drained(request);
       }
@@ -60,10 +80,16 @@ export function bulkRequest(ctx: Context, req: BulkRequest): Promise<IncomingMes
   });
 }
 
+/** What node:http would have thrown for an aborted signal. */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error("The operation was aborted", { cause: signal.reason }), { name: "AbortError", code: "ABORT_ERR" });
+}
+
 /** Waits for room in the socket, or for the request to end (error, abort, early answer). */
 function drained(request: http.ClientRequest): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
+      bytesMoved(); // the socket took the bytes written so far
       request.off("drain", done);
       request.off("close", done);
       resolve();

@@ -10,6 +10,7 @@ import { B2Error, ChecksumMismatch } from "../errors.js";
 import type { DownloadSettings } from "../models.js";
 import type { Context } from "./context.js";
 import { type DownloadTarget, openDownload, operationOf } from "./download-get.js";
+import { bytesMoved } from "./activity.js";
 import { b2Decode } from "./encoding.js";
 import { Attempt } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, isRetryable, spendRetry } from "./retry.js";
@@ -120,7 +121,7 @@ export async function* streamOnce(
   let current: DownloadTarget = target;
   let last: unknown;
   for (let n = 1; n <= ctx.policy.maxAttempts; n++) {
-    const attempt = new Attempt(ctx.options.timeoutMs, settings.signal);
+    const attempt = new Attempt(ctx.options.timeoutMs, settings.signal, ctx.options.closed);
     try {
       let range = settings.range;
       let resumeAt: number | undefined;
@@ -158,6 +159,7 @@ export async function* streamOnce(
       if (response.body) {
         for await (const chunk of response.body) {
           attempt.touch();
+          bytesMoved(); // a sign of life for a Blocking call (core/activity.ts)
           received += chunk.byteLength;
           if (verify) hash.update(chunk);
           yield chunk;

@@ -7,6 +7,8 @@ import { inspect } from "node:util";
 import { operationTable } from "../../generated/operations.js";
 import type { ClientOptions } from "../options.js";
 import { resolveOptions } from "../options.js";
+import { ClientClosed } from "../errors.js";
+import { concealSecrets } from "./conceal.js";
 import { Api } from "./api.js";
 import type { Context } from "./context.js";
 import type { ArgsOf, AsyncEngine, HandleOp, IterOp, ItemOf, ResultOf, RunOp, StateOf } from "./engine-types.js";
@@ -28,15 +30,18 @@ function rowOf(op: string): RuntimeRow {
 export class CoreEngine implements AsyncEngine {
   readonly #ctx: Context;
   #closed = false;
+  /** Aborted by close(): attempts and back-offs still running (an open iterator, a transfer) stop. */
+  readonly #closing = new AbortController();
 
   constructor(keyId: string, key: string, options: ClientOptions = {}) {
-    const resolved = resolveOptions(options);
+    const closed = this.#closing.signal;
+    const resolved = { ...resolveOptions(options), closed };
     const policy: RetryPolicy = {
       maxAttempts: resolved.maxAttempts,
       budget: new RetryBudget(resolved.retryBudget),
       initialMs: resolved.backoffInitialMs,
       maxMs: resolved.backoffMaxMs,
-      sleep: defaultSleep,
+      sleep: (ms, signal) => defaultSleep(ms, signal ? AbortSignal.any([signal, closed]) : closed),
       log: resolved.logger,
     };
     const client = createApiClient(resolved);
@@ -57,21 +62,41 @@ export class CoreEngine implements AsyncEngine {
   }
 
   async run<O extends RunOp>(op: O, state: StateOf<O>, args: ArgsOf<O>): Promise<ResultOf<O>> {
-    this.#checkOpen();
+    this.#checkOpen(op);
     const row = rowOf(op);
-    if (row.kind === "call") return (await executeCall(this.#ctx, row, state, args)) as ResultOf<O>;
+    if (row.kind === "call") return concealSecrets((await executeCall(this.#ctx, row, state, args)) as ResultOf<O>);
     const impl = (customOps as Record<string, (ctx: Context, state: object, ...args: unknown[]) => Promise<unknown>>)[op];
     if (!impl) throw new TypeError(`no implementation for ${op}`);
-    return (await impl(this.#ctx, state, ...(args as unknown[]))) as ResultOf<O>;
+    return concealSecrets((await impl(this.#ctx, state, ...(args as unknown[]))) as ResultOf<O>);
   }
 
   iterate<O extends IterOp>(op: O, state: StateOf<O>, args: ArgsOf<O>): AsyncIterable<ItemOf<O>> {
-    this.#checkOpen();
+    this.#checkOpen(op);
     const row = rowOf(op);
-    if (row.kind === "paginated") return paginate(this.#ctx, row, state, args) as AsyncIterable<ItemOf<O>>;
+    if (row.kind === "paginated") return this.#untilClosed(op, paginate(this.#ctx, row, state, args) as AsyncIterable<ItemOf<O>>);
     const impl = (streamOps as Record<string, (ctx: Context, state: object, ...args: unknown[]) => AsyncIterable<unknown>>)[op];
     if (!impl) throw new TypeError(`no implementation for ${op}`);
-    return impl(this.#ctx, state, ...(args as unknown[])) as AsyncIterable<ItemOf<O>>;
+    return this.#untilClosed(op, impl(this.#ctx, state, ...(args as unknown[])) as AsyncIterable<ItemOf<O>>);
+  }
+
+  /** After close(), next() ends the iteration (its finally blocks run) and throws ClientClosed, as Blocking's does. */
+  #untilClosed<T>(op: string, source: AsyncIterable<T>): AsyncIterable<T> {
+    const isClosed = (): boolean => this.#closed;
+    return {
+      [Symbol.asyncIterator](): AsyncIterator<T> {
+        const it = source[Symbol.asyncIterator]();
+        return {
+          async next() {
+            if (isClosed()) {
+              await it.return?.();
+              throw new ClientClosed(op);
+            }
+            return it.next();
+          },
+          return: async (value?: unknown) => (it.return ? it.return(value) : { done: true, value: value as T }),
+        };
+      },
+    };
   }
 
   handle<O extends HandleOp>(op: O, state: StateOf<O>, args: ArgsOf<O>): ResultOf<O> {
@@ -80,12 +105,13 @@ export class CoreEngine implements AsyncEngine {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort(new ClientClosed("close"));
     this.#ctx.uploadUrls.clear();
     this.#ctx.partUrls.clear();
   }
 
-  #checkOpen(): void {
-    if (this.#closed) throw new TypeError("the client is closed");
+  #checkOpen(op: string): void {
+    if (this.#closed) throw new ClientClosed(op);
   }
 
   [inspect.custom](): string {

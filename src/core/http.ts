@@ -6,8 +6,9 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../../generated/schema.js";
 import { encodeNamePath } from "./encoding.js";
-import { B2Error, ConnectionError, RequestTimeout, ValidationError, errorFromBody } from "../errors.js";
+import { B2Error, ClientClosed, ConnectionError, RequestTimeout, ValidationError, errorFromBody } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
+import { isCallbackError } from "./progress.js";
 
 export type ApiClient = Client<paths>;
 
@@ -36,8 +37,15 @@ export class Attempt {
   readonly #onAbort = (): void => this.controller.abort((this.#outer as AbortSignal).reason);
   readonly #outer: AbortSignal | undefined;
 
-  constructor(timeoutMs: number, outer?: AbortSignal) {
+  readonly #closed: AbortSignal | undefined;
+  readonly #onClose = (): void => this.controller.abort((this.#closed as AbortSignal).reason);
+
+  /** `closed`: the client's, aborted by close() (ResolvedOptions.closed). */
+  constructor(timeoutMs: number, outer?: AbortSignal, closed?: AbortSignal) {
     this.#outer = outer;
+    this.#closed = closed;
+    if (closed?.aborted) this.controller.abort(closed.reason);
+    else closed?.addEventListener("abort", this.#onClose, { once: true });
     this.#timer = setTimeout(() => {
       this.#timedOut = true;
       this.controller.abort(new Error("attempt timed out"));
@@ -62,11 +70,15 @@ export class Attempt {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#outer?.removeEventListener("abort", this.#onAbort);
+    this.#closed?.removeEventListener("abort", this.#onClose);
   }
 
   /** Turns whatever a failed fetch threw into a B2Error (status 0 for no response). */
   failure(error: unknown, operation: string): B2Error {
     if (error instanceof B2Error) return error;
+    if (isCallbackError(error)) throw error; // the caller's own onProgress threw: not a transport failure
+    if (this.#closed?.aborted) throw new ClientClosed(operation); // close() during the call: never retried
+
     if (this.#outer?.aborted) {
       const reason = this.#outer.reason;
       throw reason instanceof Error ? reason : new DOMException("The operation was aborted", "AbortError");

@@ -5,17 +5,38 @@ export const PROGRESS_INTERVAL_MS = 100;
 
 export type ProgressSink = (bytes: number, total: number | undefined) => void;
 
+/** What a user's callback threw: the call fails with it as it is, never retried as a transport failure. */
+const callbackErrors = new WeakSet<object>();
+
+export function isCallbackError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && callbackErrors.has(error);
+}
+
+/**
+ * The sink calls `callback` (throttled). If the callback throws, that error is thrown from this
+ * and every later call of the sink, so every lane of a transfer stops with the caller's own
+ * error (a transport would otherwise see a failed body and retry it).
+ */
 export function throttledProgress(callback: ProgressCallback | undefined, intervalMs = PROGRESS_INTERVAL_MS): ProgressSink {
   if (!callback) return () => undefined;
   let last = -Infinity;
   let lastBytes = -1;
+  let failed: { error: object } | undefined;
   return (bytes, total) => {
+    if (failed) throw failed.error;
     if (bytes === lastBytes) return;
     const now = Date.now();
     const final = total !== undefined && bytes >= total;
     if (!final && lastBytes >= 0 && now - last < intervalMs) return;
     last = now;
     lastBytes = bytes;
-    callback({ bytes, total });
+    try {
+      callback({ bytes, total });
+    } catch (thrown) {
+      const error = typeof thrown === "object" && thrown !== null ? thrown : new Error(`onProgress threw ${String(thrown)}`);
+      callbackErrors.add(error);
+      failed = { error };
+      throw error;
+    }
   };
 }

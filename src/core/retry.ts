@@ -4,7 +4,7 @@
  * honoured; anything else is thrown at once. When the attempts run out the last error becomes
  * the `cause` of a `RequestAttemptsFailed`.
  */
-import { B2Error, RequestAttemptsFailed } from "../errors.js";
+import { B2Error, ClientClosed, RequestAttemptsFailed } from "../errors.js";
 
 /**
  * The retries one client may make per minute, all calls together (each call is further limited
@@ -39,7 +39,7 @@ export interface RetryPolicy {
 }
 
 export function isRetryable(error: unknown): boolean {
-  if (!(error instanceof B2Error)) return false;
+  if (!(error instanceof B2Error) || error instanceof ClientClosed) return false;
   return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
 }
 

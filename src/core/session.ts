@@ -73,7 +73,7 @@ export class Session {
     }
     const basic = Buffer.from(`${this.#keyId}:${this.#key}`).toString("base64");
     const model = await retrying(this.#policy, "b2_authorize_account", async () => {
-      const attempt = new Attempt(this.#options.timeoutMs);
+      const attempt = new Attempt(this.#options.timeoutMs, undefined, this.#options.closed);
       try {
         const { data, error, response } = await this.#client.GET("/b2api/v4/b2_authorize_account", {
           baseUrl: this.#options.authUrl,

@@ -4,7 +4,7 @@
  * 429 waits and retries on the same URL; anything else (403 cap_exceeded…) is thrown at once.
  */
 import { createHash } from "node:crypto";
-import { B2Error, ValidationError, errorFromBody } from "../errors.js";
+import { B2Error, ClientClosed, ValidationError, errorFromBody } from "../errors.js";
 import { bodyText, bulkRequest, bulkTransport, headersOf } from "./bulk-http.js";
 import type { FileModel, PartModel, ServerSideEncryption, UploadSettings, UploadUrlModel } from "../models.js";
 import type { Context } from "./context.js";
@@ -77,7 +77,7 @@ export function uploadHeaders(settings: UploadSettings, operation: string): Reco
  * 401 about the upload token itself. A 401 `unauthorized` (the key may not write there) is final.
  */
 export function needsNewUploadUrl(error: unknown): boolean {
-  if (!(error instanceof B2Error)) return false;
+  if (!(error instanceof B2Error) || error instanceof ClientClosed) return false;
   if (error.status === 401) return error.code === "expired_auth_token" || error.code === "bad_auth_token";
   return error.status === 0 || error.status === 408 || error.status >= 500;
 }
@@ -126,7 +126,7 @@ async function postToUploadUrl<T>(
   if (!match || match[2] !== operation) {
     throw new ValidationError(`unexpected ${operation} URL from B2: ${url.uploadUrl.replace(/\?.*$/, "")}`, operation);
   }
-  const attempt = new Attempt(ctx.options.timeoutMs, signal);
+  const attempt = new Attempt(ctx.options.timeoutMs, signal, ctx.options.closed);
   // Parts carry no type of their own; without one openapi-fetch would announce JSON.
   const all = { "Content-Type": "application/octet-stream", ...headers, Authorization: url.authorizationToken };
   try {

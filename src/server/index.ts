@@ -22,6 +22,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { hideSecretField } from "../core/conceal.js";
 import { ControlClient } from "./control-client.js";
 
 export { ControlClient } from "./control-client.js";
@@ -102,7 +103,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Loc
   child.unref();
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
   let closing: Promise<void> | undefined;
-  return {
+  const handle: LocalB2Server = {
     url: ready.url,
     keyId: ready.keyId,
     key: ready.key,
@@ -110,6 +111,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Loc
     control: new ControlClient(ready.url),
     close: () => (closing ??= stopChild(child)),
   };
+  return hideSecretField(handle, "key"); // the master key: readable, never printed
 }
 
 async function waitReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<{ url: string; keyId: string; key: string; pid: number }> {

@@ -1,4 +1,5 @@
 /** `startLocalServer()`: the stateful local B2 server, with the same `{ url, stop() }` shape as the mock. */
+import { hideSecretField } from "../core/conceal.js";
 import { startServer, type ControlClient, type StartServerOptions } from "../server/index.js";
 
 /** A running local B2 server and its master key. */
@@ -31,5 +32,6 @@ export interface LocalServer {
  */
 export async function startLocalServer(options: StartServerOptions = {}): Promise<LocalServer> {
   const server = await startServer(options);
-  return { url: server.url, keyId: server.keyId, key: server.key, control: server.control, stop: () => server.close() };
+  const handle: LocalServer = { url: server.url, keyId: server.keyId, key: server.key, control: server.control, stop: () => server.close() };
+  return hideSecretField(handle, "key");
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { BlockingTimeout, NotFound } from "../../src/errors.js";
+import { BlockingTimeout, NotFound, ValidationError } from "../../src/errors.js";
 import { transferChunks } from "../../src/blocking/index.js";
 import { extractCallbacks, isSource } from "../../src/blocking/callbacks.js";
 import { client, fakeBridge, thrown } from "./helpers.js";
@@ -119,7 +119,7 @@ describe("pull sources in args", () => {
     expect((wrapped.cause as Error).message).toBe("disk on fire");
   });
 
-  it("a chunk that is not bytes fails the call with a TypeError and closes the caller's iterator", () => {
+  it("a chunk that is not bytes fails the call with a ValidationError (as in Awaiting) and closes the caller's iterator", () => {
     const log: string[] = [];
     function* bad() {
       try {
@@ -129,7 +129,7 @@ describe("pull sources in args", () => {
       }
     }
     const e = thrown(() => core.run("consume", client(), [{ source: bad() }])) as Error;
-    expect(e).toBeInstanceOf(TypeError);
+    expect(e).toBeInstanceOf(ValidationError);
     expect(e.message).toContain("expected Uint8Array");
     expect(log).toEqual(["finally"]);
   });

@@ -103,3 +103,42 @@ describe("client options are validated at construction", () => {
     for (const o of justPast) expect(() => resolveOptions(o), JSON.stringify(o)).toThrow(ValidationError);
   });
 });
+
+describe("authUrl", () => {
+  const secret = "hunter2-proxy-pw";
+  for (const [flavor, make] of [
+    ["Awaiting", (o: ClientOptions) => new Awaiting("id", "key", o)],
+    ["Blocking", (o: ClientOptions) => new Blocking("id", "key", o)],
+  ] as const) {
+    it(`${flavor}: a URL carrying user:password@, or not http(s), is refused at construction without quoting it`, () => {
+      for (const authUrl of [`http://proxyuser:${secret}@127.0.0.1:9`, `ftp://${secret}.example`, `not a url ${secret}`]) {
+        const e = thrownBy(() => make({ authUrl }));
+        expect(e, authUrl).toBeInstanceOf(ValidationError);
+        expect((e as Error).message).not.toContain(secret);
+        expect((e as Error).message).toMatch(/authUrl/);
+      }
+    });
+  }
+
+  it("B2_AUTH_URL with credentials is refused the same way, before any request", () => {
+    const before = process.env["B2_AUTH_URL"];
+    process.env["B2_AUTH_URL"] = `http://u:${secret}@127.0.0.1:9`;
+    try {
+      const e = thrownBy(() => resolveOptions({}));
+      expect(e).toBeInstanceOf(ValidationError);
+      expect((e as Error).message).toMatch(/B2_AUTH_URL/);
+      expect((e as Error).message).not.toContain(secret);
+    } finally {
+      if (before === undefined) delete process.env["B2_AUTH_URL"];
+      else process.env["B2_AUTH_URL"] = before;
+    }
+  });
+});
+
+describe("Awaiting-only options", () => {
+  it("Blocking refuses a custom fetch (it could not run in the worker; dropping it would bypass a test's mock)", () => {
+    const e = thrownBy(() => new Blocking("id", "key", { ...AUTH, fetch: (() => Promise.reject(new Error("used"))) as typeof fetch }));
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as Error).message).toMatch(/fetch.*Awaiting-only/);
+  });
+});
