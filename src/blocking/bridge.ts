@@ -7,16 +7,21 @@
  * from when the worker has loaded the core; a cold start first gets up to `startTimeoutMs`).
  * Every message the worker sends for the call (callback events such as progress, pulls of its
  * sources, factoryArgs events such as log lines, the answer) re-arms it, after the caller has
- * handled that message; so a long transfer that keeps reporting never times out here, however
- * long it takes. When it passes, the worker is terminated (whatever it was doing is abandoned,
+ * handled that message; so does the worker's own "alive", sent while a call is in flight and
+ * bytes move (a body chunk sent or received, a pre-hash read; core/activity.ts). So a transfer
+ * that keeps moving data never times out here, however long it takes, with or without
+ * callbacks; one whose bytes stop (a stalled peer, a hung promise) does. When it passes, the worker is terminated (whatever it was doing is abandoned,
  * iterators it held are lost) and the call throws BlockingTimeout; the next call starts a fresh
  * worker from the same factory args, so a late answer of the abandoned call can never be
  * mistaken for a new one.
  *
  * Callbacks in args (e.g. `onProgress`) run on the caller's thread, in order, while the call
- * is in progress. If one throws, the call is aborted: later callbacks of that call are not
- * run, the worker's proxies throw (which normally stops the operation), and once the worker
- * has answered, the call throws the callback's own error object (whatever the op returned).
+ * is in progress; the worker's proxy waits for each (up to 50 ms, see worker.ts). If one throws,
+ * the call is aborted where it is, as in the Awaiting client: the waiting proxy throws, or, for
+ * a callback that ran past that wait, the worker aborts the call's signal (given to the settings
+ * objects that carry the callbacks) and its proxies throw from then on. Later callbacks of that
+ * call are not run, and once the worker has answered, the call throws the callback's own error
+ * object (whatever the op returned).
  *
  * Pull sources in args: a sync iterable of Uint8Array chunks (a generator, or any object with
  * [Symbol.iterator] other than an array, typed array, Map, Set or string) reaches the core as an
@@ -65,6 +70,14 @@ export interface BlockingCoreOptions {
 
 export const DEFAULT_CALL_TIMEOUT_MS = 600_000;
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
+
+/**
+ * How often the worker reports moving bytes ("alive") while a call is in flight: once a second,
+ * more often only under a call deadline too short for that to re-arm it in time.
+ */
+function aliveMs(callTimeoutMs: number): number {
+  return Math.min(1000, Math.max(20, callTimeoutMs / 4));
+}
 
 function positiveMs(name: string, v: number): number {
   if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a positive finite number of ms`);
@@ -170,6 +183,7 @@ export class BlockingCore {
           this.#factoryArgs,
           this.#factoryFns,
           this.#factoryCbs,
+          aliveMs(this.#timeoutMs),
         );
         this.#lastExit = this.#conn.exited;
       } catch (e) {

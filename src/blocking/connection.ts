@@ -11,11 +11,16 @@
  * functions in factoryArgs (FACTORY_SET) belong to no call: they are run by whichever wait
  * drains them. Ones the worker posts while no call waits stay in the port, in order, and run at
  * the start of the next wait on this bridge (or are dropped with the worker).
+ *
+ * An event with a `seq` holds the worker until the caller is done with it (protocol.ts
+ * ackEvent): after its callback ran, when it is dropped or skipped, or at once when its
+ * callback makes a call on this bridge (the worker must serve it) or is already running below
+ * a nested wait.
  */
 import { receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import { CallerSource } from "./caller-source.js";
 import { encodeThrown, type Encoded } from "./error-codec.js";
-import { FACTORY_SET, type CallbackPath, type Reply, type Request } from "./protocol.js";
+import { ackEvent, FACTORY_SET, type CallbackPath, type Reply, type Request } from "./protocol.js";
 import { spawnWorker } from "./spawn.js";
 
 type Fn = (...a: unknown[]) => unknown;
@@ -40,7 +45,7 @@ export class WaitAborted extends Error {
 }
 
 function keyOf(m: Reply): number | undefined {
-  return m.t === "ev" || m.t === "pull" ? m.set : m.t === "dead" || m.t === "ready" ? undefined : m.id;
+  return m.t === "ev" || m.t === "pull" ? m.set : m.t === "dead" || m.t === "ready" || m.t === "alive" ? undefined : m.id;
 }
 
 export class Connection {
@@ -52,6 +57,12 @@ export class Connection {
   readonly #live = new Set<number>();
   readonly #callbacks = new Map<number, CallbackSet>();
   #warned = false;
+  /** An "alive" came in since a wait last looked: bytes are moving in the worker. */
+  #alive = false;
+  /** Sets whose callback is running (on the stack: it may make a nested call). */
+  readonly #running = new Set<number>();
+  /** The seq of the running callback's event while the worker still waits for its verdict. */
+  #pendingSeq: number | undefined;
   /** Set once the worker is gone or abandoned; nothing more will be answered. */
   dead: { detail?: Encoded } | undefined;
   /** True once the worker has started and loaded the core module. */
@@ -65,8 +76,9 @@ export class Connection {
     factoryArgs: unknown[],
     factoryFns: Fn[] = [],
     factoryCbs: CallbackPath[] = [],
+    aliveMs?: number,
   ) {
-    const s = spawnWorker(coreModule, factory, factoryArgs, factoryCbs);
+    const s = spawnWorker(coreModule, factory, factoryArgs, factoryCbs, aliveMs);
     if (factoryFns.length > 0) {
       this.#live.add(FACTORY_SET);
       this.#callbacks.set(FACTORY_SET, { fns: factoryFns, sources: [] });
@@ -107,7 +119,10 @@ export class Connection {
       }
     }
     for (let i = this.#inbox.length - 1; i >= 0; i--) {
-      if (keyOf(this.#inbox[i] as Reply) === id) this.#inbox.splice(i, 1);
+      const m = this.#inbox[i] as Reply;
+      if (keyOf(m) !== id) continue;
+      this.#inbox.splice(i, 1);
+      if (m.t === "ev") this.#ack(m.seq, false);
     }
   }
 
@@ -122,6 +137,11 @@ export class Connection {
   }
 
   send(req: Request, transfer: ArrayBuffer[] = []): void {
+    if (this.#pendingSeq !== undefined && req.t !== "chunk" && req.t !== "cancel") {
+      // A callback makes a nested call: the worker, waiting for its verdict, must serve it.
+      this.#ack(this.#pendingSeq, false);
+      this.#pendingSeq = undefined;
+    }
     if (transfer.length === 0) return this.#port.postMessage(req);
     try {
       this.#port.postMessage(req, transfer);
@@ -133,8 +153,8 @@ export class Connection {
   /**
    * Wait for the answer to request `id`, running the callbacks of `set` as their events come
    * in. `callMs` bounds silence, not the whole call: the wait fails once the worker has sent
-   * nothing for it (answer, callback event, pull, or an event of FACTORY_SET such as a log line)
-   * for `callMs`. It is counted from when the worker is ready (a cold start first gets up to
+   * nothing for it (answer, callback event, pull, an event of FACTORY_SET such as a log line, or
+   * an "alive": bytes moved in the worker) for `callMs`. It is counted from when the worker is ready (a cold start first gets up to
    * `startMs` to load the core) and re-armed after each such message has been handled, so time
    * the caller spends in its own callbacks and pulls is not charged to the worker. Throws
    * WaitAborted at the deadline or when the worker dies.
@@ -156,6 +176,12 @@ export class Connection {
         if (m.t === "ev") this.#runCallback(m);
         else if (m.t === "pull") this.#servePull(m);
         else return m as Answer;
+        heard = true;
+      }
+      if (this.#alive) {
+        // Process-wide, not per call: while a callback's nested call waits, the outer call's
+        // bytes count for it too. Either way the worker is not stuck.
+        this.#alive = false;
         heard = true;
       }
       if (this.dead !== undefined) throw new WaitAborted("dead", this.dead.detail);
@@ -211,16 +237,29 @@ export class Connection {
         this.ready = true;
         continue;
       }
+      if (m.t === "alive") {
+        this.#alive = true;
+        continue;
+      }
       const k = keyOf(m);
       if (k !== undefined && this.#live.has(k)) this.#inbox.push(m);
+      // Dropped, or of a set whose callback is running below a nested wait: do not hold the worker.
+      if (m.t === "ev" && (k === undefined || !this.#live.has(k) || this.#running.has(k))) this.#ack(m.seq, false);
     }
+  }
+
+  /** The caller is done with event `seq` (if the worker waits for it): see protocol.ts ackEvent. */
+  #ack(seq: number | undefined, threw: boolean): void {
+    if (seq !== undefined) ackEvent(this.#flag, seq, threw);
   }
 
   #runCallback(m: Extract<Reply, { t: "ev" }>): void {
     const set = this.#callbacks.get(m.set);
-    if (set === undefined || set.failed !== undefined) return;
-    const fn = set.fns[m.idx];
-    if (fn === undefined) return;
+    const fn = set?.failed === undefined ? set?.fns[m.idx] : undefined;
+    if (set === undefined || fn === undefined) return this.#ack(m.seq, set?.failed !== undefined);
+    this.#pendingSeq = m.seq;
+    this.#running.add(m.set);
+    let threw = false;
     try {
       fn(...m.args);
     } catch (error) {
@@ -234,10 +273,16 @@ export class Connection {
         this.#warned = true;
         return;
       }
-      // Abort the call: the worker's proxies for this set throw from now on, and the caller
-      // gets this error once the worker has answered.
+      // Abort the call: the proxy waiting for this verdict throws (as the callback would in the
+      // Awaiting client); if the worker went on meanwhile, "cancel" aborts the call's signal.
+      // The caller gets this error once the worker has answered.
+      threw = true;
       set.failed = { error };
       this.send({ t: "cancel", set: m.set });
+    } finally {
+      this.#running.delete(m.set);
+      if (this.#pendingSeq === m.seq) this.#ack(m.seq, threw);
+      this.#pendingSeq = undefined;
     }
   }
 }

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import type { CallbackPath, WorkerInit } from "./protocol.js";
+import { FLAG_BYTES, type CallbackPath, type WorkerInit } from "./protocol.js";
 
 const BOOTSTRAP = `
 const { workerData } = require("node:worker_threads");
@@ -63,10 +63,11 @@ export function spawnWorker(
   factory: string,
   factoryArgs: unknown[],
   factoryCbs: CallbackPath[] = [],
+  aliveMs?: number,
 ): Spawned {
   const { port1, port2 } = new MessageChannel();
-  const sab = new SharedArrayBuffer(4);
-  const init: WorkerInit = { port: port2, flag: sab, coreModule, factory, factoryArgs, factoryCbs };
+  const sab = new SharedArrayBuffer(FLAG_BYTES);
+  const init: WorkerInit = { port: port2, flag: sab, coreModule, factory, factoryArgs, factoryCbs, ...(aliveMs !== undefined ? { aliveMs } : {}) };
   const needsTsx = TS.test(new URL(entryUrl).pathname) || TS.test(new URL(coreModule).pathname);
   const worker = new Worker(BOOTSTRAP, {
     eval: true,

@@ -7,7 +7,8 @@ import { workerData } from "node:worker_threads";
 import { installCallbacks } from "./callbacks.js";
 import { cloneable, encodeThrown } from "./error-codec.js";
 import { holdHeapReserve } from "./heap-reserve.js";
-import { FACTORY_SET, wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
+import { ACKED, FACTORY_SET, THREW, wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
+import { activity } from "../core/activity.js";
 import { readyItems } from "../core/ready-items.js";
 import { prepareTransfer } from "./transfer.js";
 import { sourceErrorIndex, WorkerSource } from "./worker-source.js";
@@ -28,7 +29,10 @@ const init = (workerData as { init: WorkerInit }).init;
 const { port } = init;
 const flag = new Int32Array(init.flag);
 
-/** Thrown by a proxy once the caller's callback for that call has thrown (the call is aborted). */
+/**
+ * The abort reason of a call whose caller-side callback threw, and what its proxies throw from
+ * then on. The caller throws its callback's own error instead.
+ */
 class CallbackAborted extends Error {
   override name = "CallbackAborted";
 }
@@ -36,6 +40,27 @@ class CallbackAborted extends Error {
 /** Most items one iterator round trip carries (bounds the message). */
 const MAX_BATCH = 1000;
 const cancelled = new Set<number>();
+/**
+ * Per call (run id or iterator id) with callbacks: the signal given to the settings objects that
+ * carry them. A throwing callback on the caller aborts it, so the operation stops where it is
+ * (mid-body, between parts) as in the Awaiting client, instead of completing first. Blocking
+ * refuses users' signals (callbacks.ts), so `signal` is free there.
+ */
+const aborts = new Map<number, AbortController>();
+/**
+ * Calls (run id or iterator id) the caller is waiting on now, so it runs their callbacks at once:
+ * a proxy of one waits for the caller's verdict (at most VERDICT_MS) before it returns, and
+ * throws if the callback threw. So a callback that throws stops the operation at that very
+ * point, before anything irreversible (a small upload sent whole, a download renamed into
+ * place), as in the Awaiting client. A call whose verdict came late (a slow callback, one that
+ * makes a Blocking call on another bridge) stops waiting for its later events; a callback that
+ * throws then, or one of a call not waited on (an iterator between items), aborts its signal
+ * ("cancel"). The wait blocks the worker's thread, as the callback itself would in Awaiting.
+ */
+const waited = new Set<number>();
+const late = new Set<number>();
+let lastSeq = 0;
+const VERDICT_MS = 50;
 const iterators = new Map<number, OpenIterator>();
 /** Pull sources of each live call (run id or iterator id). */
 const sources = new Map<number, WorkerSource[]>();
@@ -63,17 +88,43 @@ function fail(id: number, e: unknown, state?: object, set?: number): void {
 }
 
 /** A stand-in was called: report it. Arguments structured clone refuses are sent as strings rather than failing the core. */
-function postEvent(set: number, idx: number, args: unknown[]): void {
+function postEvent(set: number, idx: number, args: unknown[], seq?: number): void {
+  const s = seq !== undefined ? { seq } : {};
   try {
-    post({ t: "ev", set, idx, args });
+    post({ t: "ev", set, idx, args, ...s });
   } catch {
-    post({ t: "ev", set, idx, args: args.map((a) => (cloneable(a) ? a : String(a))) });
+    post({ t: "ev", set, idx, args: args.map((a) => (cloneable(a) ? a : String(a))), ...s });
   }
+}
+
+/** Whether the caller's callback for event `seq` threw; false if its verdict is late (see `waited`). */
+function callbackThrew(set: number, seq: number): boolean {
+  const until = Date.now() + VERDICT_MS;
+  for (;;) {
+    const acked = Atomics.load(flag, ACKED);
+    if (acked >= seq) return Atomics.load(flag, THREW) === seq;
+    const left = until - Date.now();
+    if (left <= 0) {
+      late.add(set);
+      return false;
+    }
+    Atomics.wait(flag, ACKED, acked, left);
+  }
+}
+
+/** The caller's callback for call `set` threw: stop the call. */
+function cancel(set: number): void {
+  const controller = aborts.get(set);
+  if (controller === undefined) return; // the call is over already
+  cancelled.add(set);
+  controller.abort(new CallbackAborted("the caller's callback threw; call aborted"));
 }
 
 /** The call `set` is over: its pull sources stop waiting for the caller. */
 function endSet(set: number): void {
   cancelled.delete(set);
+  aborts.delete(set);
+  late.delete(set);
   for (const src of sources.get(set) ?? []) src.end();
   sources.delete(set);
 }
@@ -104,8 +155,23 @@ core.then(
 function withStandIns(set: number, args: unknown[], paths: CallbackPath[], srcs: CallbackPath[]): unknown[] {
   installCallbacks(args, paths, (idx) => (...a: unknown[]) => {
     if (cancelled.has(set)) throw new CallbackAborted("the caller's callback threw; call aborted");
-    postEvent(set, idx, a);
+    const seq = waited.has(set) && !late.has(set) ? ++lastSeq : undefined;
+    postEvent(set, idx, a, seq);
+    if (seq !== undefined && callbackThrew(set, seq)) {
+      cancel(set);
+      throw new CallbackAborted("the caller's callback threw; call aborted");
+    }
   });
+  if (paths.length > 0) {
+    const controller = new AbortController();
+    aborts.set(set, controller);
+    for (const path of paths) {
+      if (path.length < 2) continue; // a function as a top-level argument: no settings object
+      let holder = args as unknown as Record<string | number, unknown>;
+      for (const key of path.slice(0, -1)) holder = holder[key] as Record<string | number, unknown>;
+      if (!Array.isArray(holder) && holder.signal === undefined) holder.signal = controller.signal;
+    }
+  }
   if (srcs.length > 0) {
     const list = srcs.map((_, idx) => new WorkerSource(set, idx, (op) => post({ t: "pull", set, idx, op })));
     sources.set(set, list);
@@ -192,7 +258,7 @@ async function handle(msg: Request): Promise<void> {
       sources.get(msg.set)?.[msg.idx]?.deliver(msg);
       return;
     case "cancel":
-      cancelled.add(msg.set);
+      cancel(msg.set);
       return;
     case "close": {
       const { id } = msg;
@@ -223,4 +289,33 @@ process.on("uncaughtException", (e) => {
 });
 process.on("exit", () => post({ t: "dead" }));
 
-port.on("message", (msg: Request) => void handle(msg));
+/**
+ * Signs of life: while a call is in flight, every `aliveMs` the worker posts "alive" if bytes
+ * moved since the last look or an upload awaits its answer (core/activity.ts), so a transfer
+ * that moves data outlives the caller's callTimeout without any user callback, and one whose
+ * bytes stop does not. One message per `aliveMs` at most: nothing per chunk.
+ */
+let inFlight = 0;
+let aliveTimer: ReturnType<typeof setInterval> | undefined;
+let lastMoved = 0;
+async function serving(msg: Request): Promise<void> {
+  if (inFlight++ === 0) {
+    lastMoved = activity().moved;
+    aliveTimer = setInterval(() => {
+      const now = activity();
+      if (now.moved === lastMoved && !now.awaiting) return;
+      lastMoved = now.moved;
+      post({ t: "alive" });
+    }, init.aliveMs ?? 1000);
+  }
+  const set = msg.t === "run" || msg.t === "open" ? msg.id : msg.t === "next" || msg.t === "return" ? msg.it : undefined;
+  if (set !== undefined) waited.add(set);
+  try {
+    await handle(msg);
+  } finally {
+    if (set !== undefined) waited.delete(set);
+    if (--inFlight === 0) clearInterval(aliveTimer);
+  }
+}
+
+port.on("message", (msg: Request) => void (msg.t === "chunk" || msg.t === "cancel" ? handle(msg) : serving(msg)));

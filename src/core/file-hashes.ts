@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { ValidationError } from "../errors.js";
+import { bytesMoved } from "./activity.js";
 
 const READ_SIZE = 4 << 20;
 
@@ -35,6 +36,7 @@ export async function sha1OfFile(handle: FileHandle, size: number, signal?: Abor
   let pending = next(0);
   for (let offset = 0; pending; ) {
     const bytes = await pending;
+    bytesMoved(); // a sign of life for a Blocking call: hashing a big file takes a while
     signal?.throwIfAborted(); // a second of hashing per GiB: an abort must not wait for the end
     offset += bytes.length;
     // The other buffer is free again: its bytes were hashed on the previous turn.

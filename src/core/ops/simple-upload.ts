@@ -2,7 +2,8 @@
 import type { FileModel, UploadSettings, UploadUrlModel } from "../../models.js";
 import type { Context } from "../context.js";
 import type { BucketState, FileState } from "../handles.js";
-import { sendWithRotation, sha1Hex, uploadHeaders, type UploadBody, type UploadTarget } from "../upload.js";
+import { bulkTransport } from "../bulk-http.js";
+import { sendWithRotation, sha1Hex, uploadHeaders, type StreamedBody, type UploadBody, type UploadTarget } from "../upload.js";
 import { throttledProgress } from "../progress.js";
 import { fileHandle } from "./handles.js";
 
@@ -36,11 +37,58 @@ export async function upload(
   settings: UploadSettings,
   data: Uint8Array,
 ): Promise<{ model: FileModel; handle: FileState }> {
+  const total = data.byteLength;
   const progress = throttledProgress(settings.onProgress);
-  progress(0, data.byteLength);
-  const result = await uploadWithSha1(ctx, state, settings, data, sha1Hex(data));
-  progress(data.byteLength, data.byteLength);
+  progress(0, total);
+  // Over node:http (or when fetch streams it anyway) the bytes go in pieces, for byte-level
+  // progress and so bytes moving show (core/activity.ts). A user's fetch keeps getting a small
+  // body whole, as before.
+  const pieces = total > PIECE && (bulkTransport(ctx) || total > STREAM_ABOVE);
+  if (!pieces) {
+    const result = await uploadWithSha1(ctx, state, settings, data, sha1Hex(data));
+    progress(total, total);
+    return result;
+  }
+  // A callback that throws mid-body aborts the upload with its own error: thrown inside the
+  // body, fetch would wrap it and the attempt be retried as a connection failure.
+  const stop = new AbortController();
+  const signal = settings.signal ? AbortSignal.any([settings.signal, stop.signal]) : stop.signal;
+  let most = 0;
+  const body = inPieces(data, (n) => {
+    if (n <= most) return; // a retried attempt starts from 0: never report going back
+    most = n;
+    try {
+      progress(n, total);
+    } catch (error) {
+      stop.abort(error);
+      throw error;
+    }
+  });
+  const result = await uploadWithSha1(ctx, state, { ...settings, signal }, body, sha1Hex(data));
+  progress(total, total);
   return result;
+}
+
+/** Piece size of an in-memory body: small enough for a sign of life every piece on a slow link. */
+const PIECE = 256 << 10;
+/** upload.ts streams a bigger body through fetch anyway. */
+const STREAM_ABOVE = 1 << 20;
+
+/**
+ * `data` as a body handed to the transport in subarrays (no copies), read afresh for every
+ * attempt; `onBytes` gets the attempt's bytes handed so far, once the transport asks for more.
+ */
+function inPieces(data: Uint8Array, onBytes: (attemptBytes: number) => void): StreamedBody {
+  return {
+    length: data.byteLength,
+    async *open() {
+      for (let at = 0; at < data.byteLength; at += PIECE) {
+        const piece = data.subarray(at, at + PIECE);
+        yield piece;
+        onBytes(at + piece.byteLength);
+      }
+    },
+  };
 }
 
 /**
