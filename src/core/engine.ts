@@ -3,12 +3,14 @@
  * It dispatches table rows: generic `call`/`paginated`/`handle` rows through table-exec, `custom`
  * and `stream` rows to their hand-written implementations.
  */
+import { setMaxListeners } from "node:events";
 import { inspect } from "node:util";
 import { operationTable } from "../../generated/operations.js";
 import type { ClientOptions } from "../options.js";
 import { resolveOptions } from "../options.js";
 import { ClientClosed } from "../errors.js";
 import { concealSecrets } from "./conceal.js";
+import { READY_ITEMS, readyItems } from "./ready-items.js";
 import { Api } from "./api.js";
 import type { Context } from "./context.js";
 import type { ArgsOf, AsyncEngine, HandleOp, IterOp, ItemOf, ResultOf, RunOp, StateOf } from "./engine-types.js";
@@ -35,6 +37,7 @@ export class CoreEngine implements AsyncEngine {
 
   constructor(keyId: string, key: string, options: ClientOptions = {}) {
     const closed = this.#closing.signal;
+    setMaxListeners(0, closed); // one listener per request in flight: many is normal, not a leak
     const resolved = { ...resolveOptions(options), closed };
     const policy: RetryPolicy = {
       maxAttempts: resolved.maxAttempts,
@@ -85,7 +88,12 @@ export class CoreEngine implements AsyncEngine {
     return {
       [Symbol.asyncIterator](): AsyncIterator<T> {
         const it = source[Symbol.asyncIterator]();
-        return {
+        const wrapped: AsyncIterableIterator<T> & { [READY_ITEMS](): number } = {
+          // The Blocking worker sends the items a page already holds in one round trip (ready-items.ts).
+          [READY_ITEMS]: () => readyItems(it),
+          [Symbol.asyncIterator]() {
+            return this;
+          },
           async next() {
             if (isClosed()) {
               await it.return?.();
@@ -95,6 +103,7 @@ export class CoreEngine implements AsyncEngine {
           },
           return: async (value?: unknown) => (it.return ? it.return(value) : { done: true, value: value as T }),
         };
+        return wrapped;
       },
     };
   }

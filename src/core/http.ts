@@ -8,7 +8,7 @@ import type { paths } from "../../generated/schema.js";
 import { encodeNamePath } from "./encoding.js";
 import { B2Error, ClientClosed, ConnectionError, RequestTimeout, ValidationError, errorFromBody } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
-import { isCallbackError } from "./progress.js";
+import { callbackErrorIn } from "./progress.js";
 
 export type ApiClient = Client<paths>;
 
@@ -76,7 +76,8 @@ export class Attempt {
   /** Turns whatever a failed fetch threw into a B2Error (status 0 for no response). */
   failure(error: unknown, operation: string): B2Error {
     if (error instanceof B2Error) return error;
-    if (isCallbackError(error)) throw error; // the caller's own onProgress threw: not a transport failure
+    const own = callbackErrorIn(error);
+    if (own) throw own; // the caller's own onProgress threw: not a transport failure
     if (this.#closed?.aborted) throw new ClientClosed(operation); // close() during the call: never retried
 
     if (this.#outer?.aborted) {

@@ -8,8 +8,12 @@ export type ProgressSink = (bytes: number, total: number | undefined) => void;
 /** What a user's callback threw: the call fails with it as it is, never retried as a transport failure. */
 const callbackErrors = new WeakSet<object>();
 
-export function isCallbackError(error: unknown): boolean {
-  return typeof error === "object" && error !== null && callbackErrors.has(error);
+/** The callback's own error, when `error` is it or wraps it (fetch rejects with `TypeError("fetch failed", { cause })`). */
+export function callbackErrorIn(error: unknown): object | undefined {
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (callbackErrors.has(e)) return e;
+  }
+  return undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The HTTP server itself (runs in the child process): node:http + the router, optional network shaping. */
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Socket } from "node:net";
 import { handle, sendError } from "./http.js";
 import type { ServerState } from "./state.js";
 
@@ -63,10 +64,23 @@ export function createApp(state: ServerState, shape?: Shape, timeouts: Timeouts 
 function onIdle(req: IncomingMessage, ms: number): void {
   const socket = req.socket;
   const bodyStalled = !req.complete && !socket.isPaused();
-  const unread = socket.writableLength > 0;
+  // Node re-arms the timer only when a whole write completes (up to 1 MiB here) and shows no
+  // progress within one, so a reader slower than a write per `ms` looks idle. Each completed
+  // write lets the response hand the socket more (bytesWritten grows): bytes waiting to be sent
+  // mean "not reading" only when no more were handed over for UNREAD_PERIODS periods in a row.
+  const handed = socket.bytesWritten;
+  const last = handedAt.get(socket);
+  const periods = last !== undefined && last.handed === handed ? last.periods + 1 : 1;
+  handedAt.set(socket, { handed, periods });
+  const unread = socket.writableLength > 0 && periods >= UNREAD_PERIODS;
   if (bodyStalled || unread) socket.destroy();
   else socket.setTimeout(ms);
 }
+
+/** Idle periods without a completed write before a client that has bytes waiting counts as not reading. */
+const UNREAD_PERIODS = 3;
+/** A socket's bytesWritten at its last idle timeout, and for how many periods in a row it stayed. */
+const handedAt = new WeakMap<Socket, { handed: number; periods: number }>();
 
 /** Caps each connection's outgoing throughput by pacing socket writes. */
 function shapeConnections(server: Server, bytesPerSec: number): void {

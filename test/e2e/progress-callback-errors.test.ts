@@ -78,4 +78,53 @@ describe("onProgress throwing", () => {
     expect(sent("b2_get_upload_part_url")).toBeLessThanOrEqual(2); // one per lane: no new URL for a retry
     expect(sent("b2_finish_large_file")).toBe(0);
   });
+
+  it("with a custom fetch too (which wraps a body's error in its own): the caller's error, the file not finished", async () => {
+    const path = join(scratch, "large-throw-fetch.bin");
+    writeFileSync(path, randomBytes(10_000));
+    await injectFault(server, { op: "b2_upload_part", wire: "stall", stallMs: 300, count: 2 });
+    const error = new Error("stop under fetch");
+    let events = 0;
+    const before = await journal(server);
+    const viaFetch = client("Awaiting", server, { concurrency: 2, fetch: (input, init) => fetch(input, init) });
+    const thrown = await failure(() =>
+      viaFetch.bucket(bucket.bucketId).uploadFile(
+        {
+          fileName: "large-throw-fetch.bin",
+          onProgress: () => {
+            if (++events >= 2) throw error;
+          },
+        },
+        path,
+      ),
+    );
+    await clearFaults(server);
+    expect(thrown).toBe(error);
+    const after = await journal(server);
+    expect(count(after, "b2_upload_part") - count(before, "b2_upload_part")).toBeLessThanOrEqual(4);
+    expect(count(after, "b2_finish_large_file") - count(before, "b2_finish_large_file")).toBe(0);
+  });
+
+  it("at 100% of a simple upload: reported once B2 has answered, so the file is there when the call fails", async () => {
+    for (let round = 0; round < 3; round++) {
+      const error = new Error("at the end");
+      const name = `end-throw-${round}.bin`;
+      const thrown = await failure(() =>
+        bucket.upload(
+          {
+            fileName: name,
+            onProgress: (p) => {
+              if (p.bytes === p.total) throw error;
+            },
+          },
+          randomBytes(2 << 20),
+        ),
+      );
+      expect(thrown).toBe(error);
+      const names: string[] = [];
+      for await (const [model] of bucket.fileNames({ prefix: name })) names.push(model.fileName as string);
+      expect(names).toEqual([name]);
+    }
+  });
 });
+

@@ -1,5 +1,7 @@
 /** Both hierarchies throw the same classes: a call after close(), and chunks that are not bytes. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CoreEngine } from "../../src/core/engine.js";
+import { readyItems } from "../../src/core/ready-items.js";
 import { B2Error, ClientClosed, ValidationError } from "../../src/errors.js";
 import type { AwaitingBucket } from "../../src/index.js";
 import { clearFaults, client, count, failure, flavors, injectFault, journal, startLocal, uniqueName, type Server } from "./support.js";
@@ -60,5 +62,34 @@ describe("Awaiting close() stops what is still running", () => {
     expect(await failure(() => it.next())).toBeInstanceOf(ClientClosed);
     expect(Date.now() - started).toBeLessThan(1000);
     await clearFaults(server);
+  });
+});
+
+describe("the engine's iterators and listeners", () => {
+  it("keep telling the Blocking worker how many items a page already holds (one round trip per page, not per item)", async () => {
+    const engine = new CoreEngine(server.keyId, server.key, { authUrl: server.url });
+    const b2 = client("Awaiting", server);
+    for (let i = 0; i < 4; i++) await b2.bucket(bucketId).upload({ fileName: `ready-${i}` }, new Uint8Array(1));
+    const it = engine.iterate("Bucket.fileNames" as never, { kind: "Bucket", bucketId } as never, [{ prefix: "ready-" }] as never)[Symbol.asyncIterator]();
+    expect((await it.next()).done).toBe(false);
+    expect(readyItems(it)).toBe(3);
+    await it.return?.();
+    await engine.close();
+    await b2.close();
+  });
+
+  it("many requests in flight on one client raise no listener-leak warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    const b2 = client("Awaiting", server);
+    try {
+      await Promise.all(Array.from({ length: 25 }, (_, i) => b2.bucket(bucketId).upload({ fileName: `many-${i}` }, new Uint8Array(10))));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+      await b2.close();
+    }
+    expect(warnings.filter((w) => w.includes("MaxListeners"))).toEqual([]);
   });
 });

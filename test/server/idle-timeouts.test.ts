@@ -115,3 +115,47 @@ describe("connection timeouts with a shaped link", () => {
     }
   });
 });
+
+describe("connection timeouts and slow readers", () => {
+  it("a download read slowly but steadily (each 1 MiB write outlasts the idle timeout) is not cut; one not read at all is", async () => {
+    const own = await Session.start({ idleTimeoutMs: 300 });
+    try {
+      const bucket = await own.bucket();
+      const get = (fileId: string): Socket => {
+        const url = new URL(own.url);
+        const socket = connect(Number(url.port), url.hostname);
+        socket.on("error", () => {});
+        socket.write(`GET /b2api/v4/b2_download_file_by_id?fileId=${fileId} HTTP/1.1\r\nHost: x\r\nAuthorization: ${own.token}\r\n\r\n`);
+        return socket;
+      };
+      // More than the kernel's socket buffers hold on loopback (a few MB), so the server has bytes waiting.
+      const size = 12 << 20;
+      const f = await own.uploaded(bucket.bucketId, "slow-reader.bin", randomBytes(size));
+      // ~2 MB/s: each 1 MiB write of the server takes ~0.5 s, longer than the 0.3 s idle timeout.
+      const slow = get(f.fileId);
+      let got = 0;
+      slow.on("data", (d: Buffer) => {
+        got += d.length;
+        slow.pause();
+        setTimeout(() => slow.resume(), Math.ceil((d.length / 2_000_000) * 1000));
+      });
+      const deadline = Date.now() + 20_000;
+      while (got < size && Date.now() < deadline && !slow.destroyed) await sleep(50);
+      expect(slow.destroyed).toBe(false);
+      expect(got).toBeGreaterThan(size);
+      slow.destroy();
+      // A client that reads nothing: closed after a few idle periods without a completed write.
+      const stuck = get(f.fileId);
+      let stuckGot = 0;
+      stuck.on("data", (d: Buffer) => (stuckGot += d.length));
+      stuck.pause();
+      await sleep(3000);
+      const closed = new Promise((resolve) => stuck.on("close", resolve));
+      stuck.resume(); // a paused socket does not see its end: read what was left, then the close
+      await closed;
+      expect(stuckGot).toBeLessThan(size);
+    } finally {
+      await own.close();
+    }
+  });
+});

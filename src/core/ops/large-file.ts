@@ -385,11 +385,13 @@ async function uploadWhole(ctx: Context, state: BucketState, settings: UploadSet
   progress(0, size);
   let most = 0;
   const body = counted(fileRange(handle, 0, size, new BufferRing(READ_SIZE, 4)), (n) => {
-    if (n <= most) return;
+    if (n <= most || n >= size) return; // the total once B2 has answered, as in upload()
     most = n;
     progress(n, size);
   });
-  return uploadWithSha1(ctx, state, settings, body, sha1);
+  const result = await uploadWithSha1(ctx, state, settings, body, sha1);
+  progress(size, size);
+  return result;
 }
 
 export async function uploadFile(

@@ -55,7 +55,9 @@ export async function upload(
   const signal = settings.signal ? AbortSignal.any([settings.signal, stop.signal]) : stop.signal;
   let most = 0;
   const body = inPieces(data, (n) => {
-    if (n <= most) return; // a retried attempt starts from 0: never report going back
+    // A retried attempt starts from 0: never report going back. The total is reported once B2
+    // has answered (below): a callback throwing at 100% must not race a committed upload.
+    if (n <= most || n >= total) return;
     most = n;
     try {
       progress(n, total);
