@@ -14,6 +14,7 @@ import { type DownloadInfo, checksumMismatch, fetchRange, streamOnce } from "./d
 import { type DownloadTarget, operationOf } from "./download-get.js";
 import { planRanges, runLanes } from "./download-ranges.js";
 import { FileHashFollower } from "./hash-worker.js";
+import { holdHeapHeadroom } from "./heap-headroom.js";
 
 export interface PositionalSink {
   /** Writes `chunks` back to back from `position`. */
@@ -136,6 +137,7 @@ export async function downloadInto(
     return hash.digest("hex");
   };
 
+  let release: (() => void) | undefined;
   const start = (info: DownloadInfo): void => {
     meta = info;
     const total = info.totalLength ?? 0;
@@ -152,6 +154,7 @@ export async function downloadInto(
       hashed = follow();
       hashed.catch(() => stop.abort()); // a failed read-back stops the lanes; the error is thrown below
     }
+    if (ranges.length > 0) release ??= holdHeapHeadroom();
     lanes = runLanes(ranges.length, concurrency, async (i) => {
       const span = spans[i + 1] as Span;
       const out = writer(span);
@@ -193,6 +196,7 @@ export async function downloadInto(
     await lanes?.catch(() => undefined);
     await hashed?.catch(() => undefined);
     follower?.close();
+    release?.();
   }
 }
 

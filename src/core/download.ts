@@ -11,6 +11,7 @@ import type { DownloadSettings } from "../models.js";
 import type { Context } from "./context.js";
 import { type DownloadTarget, openDownload, operationOf } from "./download-get.js";
 import { bytesMoved } from "./activity.js";
+import { holdHeapHeadroom } from "./heap-headroom.js";
 import { b2Decode } from "./encoding.js";
 import { Attempt } from "./http.js";
 import { backoffMs, BUDGET_SPENT, exhausted, isRetryable, spendRetry } from "./retry.js";
@@ -276,6 +277,7 @@ export async function* downloadChunks(
   let meta: DownloadInfo | undefined;
   let laneFailure: unknown;
   const hash = createHash("sha1");
+  let release: (() => void) | undefined;
   const start = (info: DownloadInfo): void => {
     meta = info;
     const total = info.totalLength ?? 0;
@@ -284,6 +286,7 @@ export async function* downloadChunks(
     const pinned: DownloadTarget = info.fileId ? { fileId: info.fileId } : target;
     const ranges = planRanges(total, info.length, chunkSize, concurrency, MAX_BUFFERED_RANGE);
     pieces = ranges.map(() => new Piece());
+    if (ranges.length > 0) release ??= holdHeapHeadroom();
     lanes = runLanes(ranges.length, concurrency, async (i) => {
       // Hold back while the reader is `window` ranges behind.
       while (i >= consumed + window && !stop.signal.aborted) await new Promise<void>((resolve) => gateWake.push(resolve));
@@ -334,6 +337,7 @@ export async function* downloadChunks(
     stop.abort();
     for (const wake of gateWake) wake();
     await lanes?.catch(() => undefined);
+    release?.();
   }
   const expected = (meta as DownloadInfo).sha1;
   if (expected) {
