@@ -78,7 +78,7 @@ function onIdle(req: IncomingMessage, ms: number): void {
 }
 
 /** Idle periods without a completed write before a client that has bytes waiting counts as not reading. */
-const UNREAD_PERIODS = 3;
+const UNREAD_PERIODS = 5;
 /** A socket's bytesWritten at its last idle timeout, and for how many periods in a row it stayed. */
 const handedAt = new WeakMap<Socket, { handed: number; periods: number }>();
 
