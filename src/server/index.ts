@@ -65,8 +65,8 @@ export interface StartServerOptions {
   headersTimeoutMs?: number;
   /**
    * A connection that goes this long without a byte while the server waits on the client (an upload body that
-   * stops coming, a response the client stops reading) is closed, in ms (default 120 s; 0: never). Slow transfers
-   * that keep moving are never cut.
+   * stops coming; a response the client stops reading, after five such periods without a completed write) is
+   * closed, in ms (default 120 s; 0: never). Slow transfers that keep moving are never cut.
    */
   idleTimeoutMs?: number;
 }
