@@ -6,9 +6,9 @@
 import { workerData } from "node:worker_threads";
 import { installCallbacks } from "./callbacks.js";
 import { cloneable, encodeThrown } from "./error-codec.js";
-import { holdHeapReserve } from "./heap-reserve.js";
 import { ACKED, FACTORY_SET, THREW, wake, type CallbackPath, type Reply, type Request, type WorkerInit } from "./protocol.js";
 import { activity } from "../core/activity.js";
+import { holdHeapHeadroom } from "../core/heap-headroom.js";
 import { readyItems } from "../core/ready-items.js";
 import { prepareTransfer } from "./transfer.js";
 import { sourceErrorIndex, WorkerSource } from "./worker-source.js";
@@ -24,7 +24,7 @@ interface OpenIterator {
   state: object;
 }
 
-holdHeapReserve();
+holdHeapHeadroom(); // for the worker's life, never released (core/heap-headroom.ts)
 const init = (workerData as { init: WorkerInit }).init;
 const { port } = init;
 const flag = new Int32Array(init.flag);

@@ -8,7 +8,17 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AwaitingBucket } from "../../src/index.js";
-import { clearFaults, client, count, failure, injectFault, journal, startLocal, uniqueName, type Server } from "./support.js";
+import {
+  clearFaults,
+  client,
+  count,
+  failure,
+  injectFault,
+  journal,
+  startLocal,
+  uniqueName,
+  type Server,
+} from "./support.js";
 import { scratchDir } from "../support/scratch.js";
 
 const scratch = scratchDir("b2kit-progress-throw-");
@@ -25,9 +35,11 @@ afterAll(async () => {
 });
 
 /** A callback that throws `error` once the event matches. */
-const throwing = (error: Error, when: (p: { bytes: number; total?: number | undefined }) => boolean) => (p: { bytes: number; total?: number | undefined }) => {
-  if (when(p)) throw error;
-};
+const throwing =
+  (error: Error, when: (p: { bytes: number; total?: number | undefined }) => boolean) =>
+  (p: { bytes: number; total?: number | undefined }) => {
+    if (when(p)) throw error;
+  };
 
 describe("onProgress throwing", () => {
   it("on the last event of downloadIterate, download and save: the caller's error, and the process lives on", async () => {
@@ -48,62 +60,43 @@ describe("onProgress throwing", () => {
     expect(Buffer.from(await file.download()).equals(data)).toBe(true);
   });
 
-  it("in a large uploadFile, thrown while a part's body is being sent: the caller's error, no part retried for it", async () => {
-    const path = join(scratch, "large-throw.bin");
-    writeFileSync(path, randomBytes(10_000)); // 10 parts of 1000 bytes, on 2 lanes
-    // The first two parts' answers wait, so the next event (throttled to one per 100 ms) comes
-    // from inside the body of part 3 or 4, where a transport failure would be retried.
-    await injectFault(server, { op: "b2_upload_part", wire: "stall", stallMs: 300, count: 2 });
-    const error = new Error("stop uploading");
-    let events = 0;
-    const before = await journal(server);
-    const thrown = await failure(() =>
-      b2()
-        .bucket(bucket.bucketId)
-        .uploadFile(
-          {
-            fileName: "large-throw.bin",
-            onProgress: () => {
-              if (++events >= 2) throw error;
+  // With a custom fetch, fetch wraps the body's error in its own ("fetch failed", { cause }).
+  for (const [transport, options] of [
+    ["node:http", {}],
+    ["a custom fetch", { fetch: ((input, init) => fetch(input, init)) as typeof fetch }],
+  ] as const) {
+    it(`in a large uploadFile over ${transport}, thrown while a part's body is sent: the caller's error, no part retried, not finished`, async () => {
+      const name = `large-throw-${transport.replace(/\W+/g, "-")}.bin`;
+      const path = join(scratch, name);
+      writeFileSync(path, randomBytes(10_000)); // 10 parts of 1000 bytes, on 2 lanes
+      // The first two parts' answers wait, so the next event (throttled to one per 100 ms) comes
+      // from inside the body of part 3 or 4, where a transport failure would be retried.
+      await injectFault(server, { op: "b2_upload_part", wire: "stall", stallMs: 300, count: 2 });
+      const error = new Error(`stop uploading over ${transport}`);
+      let events = 0;
+      const before = await journal(server);
+      const thrown = await failure(() =>
+        client("Awaiting", server, { concurrency: 2, ...options })
+          .bucket(bucket.bucketId)
+          .uploadFile(
+            {
+              fileName: name,
+              onProgress: () => {
+                if (++events >= 2) throw error;
+              },
             },
-          },
-          path,
-        ),
-    );
-    await clearFaults(server);
-    expect(thrown).toBe(error);
-    const after = await journal(server);
-    const sent = (op: string) => count(after, op) - count(before, op);
-    expect(sent("b2_upload_part")).toBeLessThanOrEqual(4);
-    expect(sent("b2_get_upload_part_url")).toBeLessThanOrEqual(2); // one per lane: no new URL for a retry
-    expect(sent("b2_finish_large_file")).toBe(0);
-  });
-
-  it("with a custom fetch too (which wraps a body's error in its own): the caller's error, the file not finished", async () => {
-    const path = join(scratch, "large-throw-fetch.bin");
-    writeFileSync(path, randomBytes(10_000));
-    await injectFault(server, { op: "b2_upload_part", wire: "stall", stallMs: 300, count: 2 });
-    const error = new Error("stop under fetch");
-    let events = 0;
-    const before = await journal(server);
-    const viaFetch = client("Awaiting", server, { concurrency: 2, fetch: (input, init) => fetch(input, init) });
-    const thrown = await failure(() =>
-      viaFetch.bucket(bucket.bucketId).uploadFile(
-        {
-          fileName: "large-throw-fetch.bin",
-          onProgress: () => {
-            if (++events >= 2) throw error;
-          },
-        },
-        path,
-      ),
-    );
-    await clearFaults(server);
-    expect(thrown).toBe(error);
-    const after = await journal(server);
-    expect(count(after, "b2_upload_part") - count(before, "b2_upload_part")).toBeLessThanOrEqual(4);
-    expect(count(after, "b2_finish_large_file") - count(before, "b2_finish_large_file")).toBe(0);
-  });
+            path,
+          ),
+      );
+      await clearFaults(server);
+      expect(thrown).toBe(error);
+      const after = await journal(server);
+      const sent = (op: string) => count(after, op) - count(before, op);
+      expect(sent("b2_upload_part")).toBeLessThanOrEqual(4);
+      expect(sent("b2_get_upload_part_url")).toBeLessThanOrEqual(2); // one per lane: no new URL for a retry
+      expect(sent("b2_finish_large_file")).toBe(0);
+    });
+  }
 
   it("at 100% of a simple upload: reported once B2 has answered, so the file is there when the call fails", async () => {
     for (let round = 0; round < 3; round++) {
@@ -127,4 +120,3 @@ describe("onProgress throwing", () => {
     }
   });
 });
-
